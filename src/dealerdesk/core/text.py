@@ -1,0 +1,29 @@
+"""Normalising what people type, so that the same thing compares equal."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Legal-form words that do not tell one company from another ("Acme LLC" == "ACME").
+_LEGAL_FORMS = {
+    "llc", "ltd", "limited", "inc", "incorporated", "corp", "corporation", "co", "company",
+    "gmbh", "ag", "kg", "ohg", "ug", "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "plc",
+    "oy", "ab", "as", "aps", "sp", "zoo", "sro", "kft", "ooo", "oao", "zao", "pao", "ao",
+    "ip", "tov", "fop", "pp", "llp", "lp",
+    "ооо", "оао", "зао", "пао", "ао", "ип", "тов", "фоп", "пп", "чп",
+}
+
+
+def company_key(name: str) -> str:
+    """A comparison key for a company name: case, accents, quotes and legal form ignored."""
+    text = unicodedata.normalize("NFKD", name).casefold()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    words = re.findall(r"\w+", text)
+    meaningful = [word for word in words if word not in _LEGAL_FORMS]
+    return " ".join(meaningful or words)
+
+
+def collapse_spaces(value: str) -> str:
+    """Trim and collapse runs of white space to one space."""
+    return " ".join(value.split())

@@ -1,0 +1,227 @@
+"""Django settings for Dealerdesk.
+
+Everything that differs between a laptop and production comes from the environment.
+Without any variables set the project runs on its embedded defaults: SQLite in ``var/``,
+local-memory cache and in-process tasks. See docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("DEALERDESK_DATA_DIR", Path.cwd() / "var")).resolve()
+
+
+def _secret_key() -> str:
+    """Use DEALERDESK_SECRET_KEY, else a random key kept in the data directory."""
+    if key := os.environ.get("DEALERDESK_SECRET_KEY"):
+        return key
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = _env_bool("DEALERDESK_DEBUG", False)
+ALLOWED_HOSTS = _env_list("DEALERDESK_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+CSRF_TRUSTED_ORIGINS = _env_list("DEALERDESK_CSRF_TRUSTED_ORIGINS", "")
+# Absolute address of the portal, for links in e-mails sent outside a request (tasks).
+BASE_URL = os.environ.get("DEALERDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "axes",
+    "dealerdesk.core",
+    "dealerdesk.accounts",
+    "dealerdesk.catalog",
+    "dealerdesk.demo",
+    "dealerdesk.web.portal",
+    "dealerdesk.web.backoffice",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # Axes last: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "dealerdesk.urls"
+ASGI_APPLICATION = "dealerdesk.asgi.application"
+WSGI_APPLICATION = "dealerdesk.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "dealerdesk.web.portal.context.portal",
+            ],
+        },
+    },
+]
+
+# --- database -----------------------------------------------------------------------------
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'dealerdesk.sqlite3'}"),
+        conn_max_age=int(os.environ.get("DEALERDESK_DB_CONN_MAX_AGE", "0")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and a busy timeout let the web process and a worker share the file.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache --------------------------------------------------------------------------------
+if redis_url := os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": os.environ.get("DEALERDESK_CACHE_PREFIX", "dealerdesk"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- background tasks ---------------------------------------------------------------------
+# "immediate" runs tasks in-process (embedded default); "database" queues them for
+# `dealerdesk db_worker`.
+_TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+TASKS = {
+    "default": {
+        "BACKEND": _TASK_BACKENDS[os.environ.get("DEALERDESK_TASKS_BACKEND", "immediate")],
+        "QUEUES": ["default"],
+    }
+}
+
+# --- auth ---------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:dashboard"
+LOGOUT_REDIRECT_URL = "portal:login"
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for one day
+
+# Lockout after repeated failed logins (django-axes), per account name.
+AXES_FAILURE_LIMIT = int(os.environ.get("DEALERDESK_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DEALERDESK_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "dealerdesk.web.portal.views.auth.lockout_response"
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = _env_bool("DEALERDESK_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# --- e-mail -------------------------------------------------------------------------------
+EMAIL_BACKEND = os.environ.get(
+    "DEALERDESK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("DEALERDESK_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("DEALERDESK_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("DEALERDESK_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DEALERDESK_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("DEALERDESK_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEALERDESK_FROM_EMAIL", "Dealerdesk <portal@example.com>")
+
+# --- i18n, static, media ------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+TIME_ZONE = os.environ.get("DEALERDESK_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+# Without a collectstatic step (the embedded set-up) WhiteNoise serves from the finders.
+WHITENOISE_USE_FINDERS = _env_bool("DEALERDESK_STATIC_FROM_FINDERS", True)
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("DEALERDESK_MEDIA_ROOT", DATA_DIR / "media"))
+# In production a web server or object storage serves media; embedded, Django does.
+SERVE_MEDIA = _env_bool("DEALERDESK_SERVE_MEDIA", True)
+
+# Uploads: a hard cap; bigger bodies are refused before they are read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+PRODUCT_IMAGE_MAX_BYTES = 5 * 1024 * 1024
+
+# --- the domain ---------------------------------------------------------------------------
+# Region used to read phone numbers written without a country code.
+DEALERDESK_DEFAULT_PHONE_REGION = os.environ.get("DEALERDESK_DEFAULT_PHONE_REGION", "DE")
+DEALERDESK_INVITE_TTL = timedelta(days=int(os.environ.get("DEALERDESK_INVITE_TTL_DAYS", "7")))
+DEALERDESK_SUPPLIER_NAME = os.environ.get("DEALERDESK_SUPPLIER_NAME", "Northwind Building Supply")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("DEALERDESK_LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}

@@ -1,0 +1,19 @@
+"""URL map: the dealer portal at the root, the back office, health and media."""
+
+from django.conf import settings
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from dealerdesk.web.backoffice.site import backoffice_site
+from dealerdesk.web.portal.views.health import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("backoffice/", backoffice_site.urls),
+    path("", include("dealerdesk.web.portal.urls")),
+]
+
+if settings.SERVE_MEDIA:
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]

@@ -1,0 +1,27 @@
+"""The supplier's back office: Django admin, dressed and scoped for staff roles."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+
+class BackofficeSite(admin.AdminSite):
+    site_header = "Dealerdesk back office"
+    site_title = "Dealerdesk back office"
+    index_title = "Dealers, people and catalog"
+    enable_nav_sidebar = True
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def login(self, request: HttpRequest, extra_context: dict[str, object] | None = None) -> HttpResponse:
+        """One sign-in page for everyone: the portal's, which knows about lockouts."""
+        target = request.GET.get("next") or reverse("backoffice:index")
+        return redirect(f"{reverse('portal:login')}?{urlencode({'next': target})}")
+
+
+backoffice_site = BackofficeSite(name="backoffice")

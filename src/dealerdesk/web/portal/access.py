@@ -1,0 +1,84 @@
+"""Who is asking: the signed-in dealer user and the company they act for on this request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from dealerdesk.accounts.models import Company, Membership
+from dealerdesk.accounts.queries import current_membership
+
+SESSION_KEY = "dealerdesk_company_id"
+_CACHE_ATTR = "_dealerdesk_membership"
+
+
+def membership_of(request: HttpRequest) -> Membership | None:
+    """The membership for the company chosen in this session (once per request)."""
+    if hasattr(request, _CACHE_ATTR):
+        cached: Membership | None = getattr(request, _CACHE_ATTR)
+        return cached
+    membership = None
+    if request.user.is_authenticated:
+        membership = current_membership(request.user, request.session.get(SESSION_KEY))
+        if membership is not None and request.session.get(SESSION_KEY) != membership.company_id:
+            request.session[SESSION_KEY] = membership.company_id
+    setattr(request, _CACHE_ATTR, membership)
+    return membership
+
+
+def choose_company(request: HttpRequest, company_id: int) -> None:
+    request.session[SESSION_KEY] = company_id
+    if hasattr(request, _CACHE_ATTR):
+        delattr(request, _CACHE_ATTR)
+
+
+class DealerRequest(HttpRequest):
+    """An HttpRequest known to carry a dealer membership (for type checkers)."""
+
+    membership: Membership
+    company: Company
+
+
+ViewFunc = Callable[..., HttpResponse]
+
+
+def dealer_required(view: ViewFunc) -> ViewFunc:
+    """Signed in, member of an active dealer company; sets request.membership/company."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        membership = membership_of(request)
+        if membership is None:
+            if request.user.is_staff:
+                return redirect("backoffice:index")
+            return render(request, "portal/no_company.html", status=403)
+        if membership.company.is_blocked:
+            return render(
+                request, "portal/company_blocked.html", {"membership": membership}, status=403
+            )
+        request.membership = membership  # type: ignore[attr-defined]
+        request.company = membership.company  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def owner_required(view: ViewFunc) -> ViewFunc:
+    """Only a company's owner manages its people."""
+
+    @wraps(view)
+    @dealer_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        membership: Membership = request.membership  # type: ignore[attr-defined]
+        if not membership.can_manage_team:
+            return render(request, "portal/owner_only.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper

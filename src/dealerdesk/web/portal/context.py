@@ -1,0 +1,20 @@
+"""Template context every portal page gets: the supplier's name and the company switcher."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from dealerdesk.accounts.queries import active_memberships
+from dealerdesk.web.portal.access import membership_of
+
+
+def portal(request: HttpRequest) -> dict[str, Any]:
+    context: dict[str, Any] = {"supplier_name": settings.DEALERDESK_SUPPLIER_NAME}
+    path = request.path
+    if request.user.is_authenticated and not path.startswith(("/backoffice/", "/static/")):
+        context["current_membership"] = membership_of(request)
+        context["all_memberships"] = lambda: active_memberships(request.user)
+    return context

@@ -166,6 +166,9 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for one day
 AXES_FAILURE_LIMIT = int(os.environ.get("DEALERDESK_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DEALERDESK_LOGIN_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username"]
+# The lock is per account, as dealers expect ("your account is locked for 15 minutes");
+# throttling by address belongs to the load balancer in front of the web processes.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "dealerdesk.web.portal.views.auth.lockout_response"
@@ -201,6 +204,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 # Without a collectstatic step (the embedded set-up) WhiteNoise serves from the finders.
 WHITENOISE_USE_FINDERS = _env_bool("DEALERDESK_STATIC_FROM_FINDERS", True)
+if WHITENOISE_USE_FINDERS:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DEALERDESK_MEDIA_ROOT", DATA_DIR / "media"))
 # In production a web server or object storage serves media; embedded, Django does.

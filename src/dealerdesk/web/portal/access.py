@@ -82,3 +82,9 @@ def owner_required(view: ViewFunc) -> ViewFunc:
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def dealer(request: HttpRequest) -> Membership:
+    """The membership a ``dealer_required`` view acts under."""
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    return membership

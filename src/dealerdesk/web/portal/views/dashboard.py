@@ -1,0 +1,47 @@
+"""The dealer's start page, and switching between the companies a person works for."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from dealerdesk.accounts.queries import active_memberships
+from dealerdesk.catalog.queries import scope_for_company
+from dealerdesk.web.portal.access import choose_company, dealer, dealer_required
+
+
+@dealer_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    membership = dealer(request)
+    company = membership.company
+    manager = company.personal_manager
+    scope = scope_for_company(company)
+    context = {
+        "company": company,
+        "manager": manager,
+        "manager_user": manager.user if manager else None,
+        "catalog_size": scope.products().count(),
+    }
+    return render(request, "portal/dashboard.html", context)
+
+
+@require_POST
+def switch_company(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("portal:login")
+    try:
+        company_id = int(request.POST.get("company", ""))
+    except ValueError as error:
+        raise Http404("No such company") from error
+    if not any(m.company_id == company_id for m in active_memberships(request.user)):
+        raise Http404("No such company")
+    choose_company(request, company_id)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}) or not target:
+        target = "portal:dashboard"
+    # Pages of one company's objects make no sense for another: land on the section root.
+    if target.startswith("/portal/products/") or target.startswith("/portal/team/"):
+        target = "portal:dashboard"
+    return redirect(target)

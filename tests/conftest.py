@@ -1,0 +1,95 @@
+"""Shared fixtures: a small world of two dealers with different closed catalogs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from dealerdesk.accounts.choices import MembershipRole, StaffRole
+from dealerdesk.accounts.models import Company, Membership, StaffProfile, User
+from dealerdesk.catalog.models import Category, Product
+from tests import factories as f
+
+
+@dataclass
+class World:
+    """Dealer A sees category "Cables" (and a subcategory); dealer B sees "Tools" only."""
+
+    admin: StaffProfile
+    manager_a: StaffProfile
+    manager_b: StaffProfile
+    company_a: Company
+    company_b: Company
+    owner_a: Membership
+    buyer_a: Membership
+    buyer_b: Membership
+    cat_a: Category
+    cat_a_child: Category
+    cat_b: Category
+    product_a: Product
+    product_a_child: Product
+    product_b: Product
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    admin = f.StaffFactory(role=StaffRole.ADMIN, user__email="admin@supplier.test")
+    admin.user.is_superuser = True
+    admin.user.save()
+    manager_a = f.StaffFactory(user__email="manager.a@supplier.test")
+    manager_b = f.StaffFactory(user__email="manager.b@supplier.test")
+    company_a = f.CompanyFactory(name="Alpha Electric", personal_manager=manager_a)
+    company_b = f.CompanyFactory(name="Bravo Tools", personal_manager=manager_b)
+    cat_a = f.CategoryFactory(name="Cables")
+    cat_a_child = f.CategoryFactory(name="Power cables", parent=cat_a)
+    cat_b = f.CategoryFactory(name="Tools")
+    product_a = f.ProductFactory(name="Cable NYM 3x1.5", sku="CAB-001", category=cat_a)
+    product_a_child = f.ProductFactory(
+        name="Cable NYY 5x10", sku="CAB-002", category=cat_a_child
+    )
+    product_b = f.ProductFactory(name="Hammer drill 800W", sku="TOOL-001", category=cat_b)
+    f.BarcodeFactory(product=product_a, code="4006381333931")
+    f.BarcodeFactory(product=product_b, code="5901234123457")
+    f.CatalogAssignmentFactory(customer_group=company_a.customer_group, category=cat_a)
+    f.CatalogAssignmentFactory(company=company_b, category=cat_b)
+    return World(
+        admin=admin,
+        manager_a=manager_a,
+        manager_b=manager_b,
+        company_a=company_a,
+        company_b=company_b,
+        owner_a=f.MembershipFactory(
+            company=company_a, role=MembershipRole.OWNER, user__email="owner@alpha.test"
+        ),
+        buyer_a=f.MembershipFactory(company=company_a, user__email="buyer@alpha.test"),
+        buyer_b=f.MembershipFactory(company=company_b, user__email="buyer@bravo.test"),
+        cat_a=cat_a,
+        cat_a_child=cat_a_child,
+        cat_b=cat_b,
+        product_a=product_a,
+        product_a_child=product_a_child,
+        product_b=product_b,
+    )
+
+
+def login(client: Client, user: User) -> Client:
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture
+def client_for(client: Client):  # type: ignore[no-untyped-def]
+    """Sign the test client in as a given user: ``client_for(world.buyer_a.user)``."""
+
+    def _login(user: User) -> Client:
+        return login(client, user)
+
+    return _login
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -13,6 +13,13 @@ from dealerdesk.catalog.models import Category, Product
 from tests import factories as f
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Real hashing costs ~0.3 s a user; tests create hundreds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class World:
     """Dealer A sees category "Cables" (and a subcategory); dealer B sees "Tools" only."""
@@ -46,9 +53,7 @@ def world(db: None) -> World:
     cat_a_child = f.CategoryFactory(name="Power cables", parent=cat_a)
     cat_b = f.CategoryFactory(name="Tools")
     product_a = f.ProductFactory(name="Cable NYM 3x1.5", sku="CAB-001", category=cat_a)
-    product_a_child = f.ProductFactory(
-        name="Cable NYY 5x10", sku="CAB-002", category=cat_a_child
-    )
+    product_a_child = f.ProductFactory(name="Cable NYY 5x10", sku="CAB-002", category=cat_a_child)
     product_b = f.ProductFactory(name="Hammer drill 800W", sku="TOOL-001", category=cat_b)
     f.BarcodeFactory(product=product_a, code="4006381333931")
     f.BarcodeFactory(product=product_b, code="5901234123457")

@@ -4,12 +4,14 @@ from django.conf import settings
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from dealerdesk.api.v1.api import api as api_v1
 from dealerdesk.web.backoffice.site import backoffice_site
 from dealerdesk.web.portal.views.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("backoffice/", backoffice_site.urls),
+    path("api/v1/", api_v1.urls),
     path("", include("dealerdesk.web.portal.urls")),
 ]
 

@@ -14,7 +14,11 @@ from dealerdesk.accounts.models import (
     Invite,
     Membership,
     StaffProfile,
+    User,
 )
+
+# The session key under which the web UI and the API remember the company a person acts for.
+CURRENT_COMPANY_SESSION_KEY = "dealerdesk_company_id"
 
 
 def active_memberships(user: Any) -> list[Membership]:
@@ -98,3 +102,14 @@ def colleagues(company: Company) -> list[Membership]:
 
 def company_invites(company: Company) -> list[Invite]:
     return list(Invite.objects.filter(company=company).select_related("invited_by"))
+
+
+def users_for_staff(user: Any) -> Any:
+    """People a staff member may see: everyone for an admin; for a sales manager, the people
+    of their dealers (never other staff) and themselves."""
+    if is_supplier_admin(user):
+        return User.objects.all()
+    if not user.is_authenticated or not user.is_staff:
+        return User.objects.none()
+    members = Membership.objects.filter(company__in=companies_for_staff(user)).values("user_id")
+    return User.objects.filter(Q(pk__in=members, is_staff=False) | Q(pk=user.pk))

@@ -140,9 +140,7 @@ def request_access(
 def _file_access_request(
     company_text: str, name_text: str, raw_contact: str, parsed: Contact, remote_addr: str | None
 ) -> AccessRequestResult:
-    pending = AccessRequest.objects.select_for_update().filter(
-        status=AccessRequestStatus.PENDING
-    )
+    pending = AccessRequest.objects.select_for_update().filter(status=AccessRequestStatus.PENDING)
     if parsed.email:
         existing = pending.filter(contact_email=parsed.email).first()
     else:

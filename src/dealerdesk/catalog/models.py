@@ -121,16 +121,31 @@ class Product(ErpRecord):
         validators=POSITIVE,
     )
     weight_kg = models.DecimalField(
-        "weight, kg", max_digits=12, decimal_places=3, null=True, blank=True, validators=NON_NEGATIVE
+        "weight, kg",
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=NON_NEGATIVE,
     )
     length_mm = models.DecimalField(
-        "length, mm", max_digits=10, decimal_places=1, null=True, blank=True, validators=NON_NEGATIVE
+        "length, mm",
+        max_digits=10,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=NON_NEGATIVE,
     )
     width_mm = models.DecimalField(
         "width, mm", max_digits=10, decimal_places=1, null=True, blank=True, validators=NON_NEGATIVE
     )
     height_mm = models.DecimalField(
-        "height, mm", max_digits=10, decimal_places=1, null=True, blank=True, validators=NON_NEGATIVE
+        "height, mm",
+        max_digits=10,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=NON_NEGATIVE,
     )
     volume_m3 = models.DecimalField(
         "volume, m³",
@@ -206,7 +221,7 @@ class ProductImage(TimeStampedModel):
         ordering = ("sort_order", "id")
 
     def __str__(self) -> str:
-        return self.image.name
+        return self.image.name or f"image #{self.pk}"
 
 
 class Attribute(ErpRecord):

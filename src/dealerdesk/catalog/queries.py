@@ -259,7 +259,9 @@ def catalog_page(scope: CatalogScope, filters: CatalogFilters) -> CatalogPage:
         .order_by("brand__name")
     )
     brands = [
-        BrandFacet(row["brand_id"], row["brand__name"], row["count"], row["brand_id"] == filters.brand_id)
+        BrandFacet(
+            row["brand_id"], row["brand__name"], row["count"], row["brand_id"] == filters.brand_id
+        )
         for row in brand_rows
     ]
     if filters.brand_id is not None:
@@ -288,7 +290,7 @@ def catalog_page(scope: CatalogScope, filters: CatalogFilters) -> CatalogPage:
     )
 
 
-def _images_prefetch() -> Prefetch[ProductImage]:
+def _images_prefetch() -> Prefetch[str]:
     return Prefetch("images", queryset=ProductImage.objects.order_by("sort_order", "id"))
 
 

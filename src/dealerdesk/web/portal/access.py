@@ -11,9 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from dealerdesk.accounts.models import Company, Membership
+from dealerdesk.accounts.queries import CURRENT_COMPANY_SESSION_KEY as SESSION_KEY
 from dealerdesk.accounts.queries import current_membership
 
-SESSION_KEY = "dealerdesk_company_id"
 _CACHE_ATTR = "_dealerdesk_membership"
 
 

@@ -45,7 +45,7 @@ def lockout_response(
 
 
 class LogoutView(auth_views.LogoutView):
-    next_page = reverse_lazy("portal:login")
+    next_page = "portal:login"
 
 
 class PasswordResetView(auth_views.PasswordResetView):

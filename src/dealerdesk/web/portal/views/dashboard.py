@@ -42,6 +42,6 @@ def switch_company(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}) or not target:
         target = "portal:dashboard"
     # Pages of one company's objects make no sense for another: land on the section root.
-    if target.startswith("/portal/products/") or target.startswith("/portal/team/"):
+    if target.startswith(("/portal/products/", "/portal/team/")):
         target = "portal:dashboard"
     return redirect(target)

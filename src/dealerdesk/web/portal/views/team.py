@@ -101,12 +101,16 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.change_member_role(
-                    colleague, role=form.cleaned_data["role"], by=request.user  # type: ignore[arg-type]
+                    colleague,
+                    role=form.cleaned_data["role"],
+                    by=request.user,  # type: ignore[arg-type]
                 )
             except AccountsError as error:
                 form.add_error("role", error.message)
             else:
-                messages.success(request, f"{colleague.user} is now {colleague.get_role_display()}.")
+                messages.success(
+                    request, f"{colleague.user} is now {colleague.get_role_display()}."
+                )
                 return redirect("portal:team")
     return render(
         request,

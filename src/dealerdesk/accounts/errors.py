@@ -17,6 +17,7 @@ class AccountsErrorCode(StrEnum):
     LAST_OWNER = "last_owner"
     NOT_YOURSELF = "not_yourself"
     STAFF_EMAIL = "staff_email"
+    NOT_YOUR_DEALER = "not_your_dealer"
 
 
 MESSAGES: dict[AccountsErrorCode, str] = {
@@ -35,6 +36,8 @@ MESSAGES: dict[AccountsErrorCode, str] = {
     AccountsErrorCode.LAST_OWNER: "A company needs at least one active owner.",
     AccountsErrorCode.NOT_YOURSELF: "You cannot remove yourself from the company.",
     AccountsErrorCode.STAFF_EMAIL: "This e-mail belongs to a supplier staff account.",
+    AccountsErrorCode.NOT_YOUR_DEALER: "This dealer is looked after by another manager; ask a "
+    "supplier admin to do this.",
 }
 
 

@@ -32,6 +32,7 @@ from dealerdesk.accounts.models import (
     Tier,
     User,
 )
+from dealerdesk.accounts.queries import companies_for_staff
 from dealerdesk.core import audit
 from dealerdesk.core.mail import send_email_on_commit
 from dealerdesk.core.models import AuditAction
@@ -213,6 +214,8 @@ def approve_access_request(
         if not email:
             raise AccountsError(AccountsErrorCode.EMAIL_REQUIRED)
         target = company or matching_company(locked)
+        if target is not None and not companies_for_staff(by).filter(pk=target.pk).exists():
+            raise AccountsError(AccountsErrorCode.NOT_YOUR_DEALER)
         if target is None:
             details = details or CompanyDetails(name=locked.company_name)
             target = Company(
@@ -321,6 +324,8 @@ def create_invite(
 ) -> IssuedInvite:
     """Issue a single-use link; older pending invites of that person to that company lapse."""
     email = email.strip().lower()
+    if len(email) > Invite._meta.get_field("email").max_length:  # type: ignore[operator]
+        raise ValidationError({"email": "Keep the e-mail address under 254 characters."})
     try:
         validate_email(email)
     except ValidationError as error:

@@ -81,7 +81,7 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ("-created_at", "-id")
         verbose_name = "audit entry"
-        verbose_name_plural = "audit log"
+        verbose_name_plural = "audit entries"
         indexes = [models.Index(fields=["object_type", "object_id", "-created_at"])]
 
     def __str__(self) -> str:

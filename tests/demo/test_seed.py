@@ -1,0 +1,330 @@
+"""The demo data set: the promised logins, closed catalogs, valid data, idempotence."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Count, Q
+from stdnum import ean
+
+from dealerdesk.accounts.choices import (
+    AccessRequestStatus,
+    MembershipRole,
+    StaffRole,
+    StockDisplayPolicy,
+)
+from dealerdesk.accounts.models import AccessRequest, Company, Membership, Region, User
+from dealerdesk.catalog.choices import Unit
+from dealerdesk.catalog.models import (
+    Barcode,
+    Brand,
+    CatalogAssignment,
+    Category,
+    Product,
+    ProductImage,
+    volume_from_dimensions,
+)
+from dealerdesk.demo import seed as seed_module
+from dealerdesk.demo.catalog_data import allocate, capacity, category_specs, generate_products
+from dealerdesk.demo.people import GROUPS, NAMED_DEALERS, PASSWORD
+from dealerdesk.demo.seed import DEFAULT_SEED, SCALES, row_counts, seed_demo
+from dealerdesk.demo.spec import ATTRIBUTE_CODES
+
+pytestmark = pytest.mark.django_db
+
+DEMO_LOGINS = {
+    "admin@example.com": None,
+    "manager@example.com": None,
+    "owner@dealer-one.example": ("Dealer One", MembershipRole.OWNER),
+    "buyer@dealer-one.example": ("Dealer One", MembershipRole.BUYER),
+    "buyer@dealer-two.example": ("Dealer Two", MembershipRole.BUYER),
+}
+
+
+def _seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", "--scale", "small", *args, stdout=out)
+    return out.getvalue()
+
+
+def _visible_product_ids(company: Company) -> set[int]:
+    """The closed catalog straight from the assignments: subtrees by path, plus single products."""
+    rows = CatalogAssignment.objects.filter(
+        Q(company=company) | Q(customer_group_id=company.customer_group_id)
+    ).select_related("category")
+    condition = Q(pk__in=[row.product_id for row in rows if row.product_id])
+    for row in rows:
+        if row.category is not None:
+            condition |= Q(category__path__startswith=row.category.path)
+    return set(Product.objects.filter(condition, is_active=True).values_list("pk", flat=True))
+
+
+def _departments(product_ids: set[int]) -> set[str]:
+    roots = {
+        int(path.strip("/").split("/")[0])
+        for path in Product.objects.filter(pk__in=product_ids).values_list(
+            "category__path", flat=True
+        )
+    }
+    return set(Category.objects.filter(pk__in=roots).values_list("name", flat=True))
+
+
+def test_small_seed_creates_the_five_demo_logins_with_their_roles() -> None:
+    output = _seed("--no-images")
+
+    for email, membership in DEMO_LOGINS.items():
+        user = User.objects.get(email=email)
+        assert user.check_password(PASSWORD), email
+        assert user.is_active
+        assert email in output
+        if membership is None:
+            continue
+        company_name, role = membership
+        (member,) = Membership.objects.filter(user=user).select_related("company")
+        assert (member.company.name, member.role) == (company_name, role)
+        assert not user.is_staff
+    assert PASSWORD in output
+
+    admin = User.objects.get(email="admin@example.com")
+    assert admin.is_staff
+    assert admin.is_superuser
+    assert admin.staff_profile.role == StaffRole.ADMIN
+
+    manager = User.objects.get(email="manager@example.com")
+    assert manager.is_staff
+    assert not manager.is_superuser
+    profile = manager.staff_profile
+    assert profile.role == StaffRole.SALES_MANAGER
+    assert profile.title
+    assert profile.phone
+    assert profile.regions.exists()
+    assert set(profile.categories.values_list("name", flat=True)) >= {"Electrical", "Lighting"}
+
+
+def test_the_two_named_dealers_have_their_groups_policies_and_managers() -> None:
+    _seed("--no-images")
+    one = Company.objects.get(name="Dealer One")
+    two = Company.objects.get(name="Dealer Two")
+    manager = User.objects.get(email="manager@example.com").staff_profile
+
+    assert one.customer_group is not None
+    assert one.customer_group.name == "Electrical installers"
+    assert one.stock_display_policy == StockDisplayPolicy.EXACT
+    assert one.personal_manager == manager
+    assert two.customer_group is not None
+    assert two.customer_group.name == "Builders' merchants"
+    assert two.stock_display_policy == StockDisplayPolicy.BANDED
+    assert two.personal_manager is not None
+    assert two.personal_manager.user.is_staff
+    assert not one.is_blocked
+    assert not two.is_blocked
+
+
+def test_dealer_one_and_dealer_two_see_different_overlapping_catalogs() -> None:
+    _seed("--no-images")
+    one = _visible_product_ids(Company.objects.get(name="Dealer One"))
+    two = _visible_product_ids(Company.objects.get(name="Dealer Two"))
+
+    assert one
+    assert two
+    assert one != two
+    assert one & two, "both see Tools (and Dealer One's anchors are fasteners Dealer Two sees)"
+    assert {"Electrical", "Lighting", "Tools"} <= _departments(one)
+    assert "Dry construction" not in _departments(one)
+    assert {"Dry construction", "Fasteners", "Tools"} <= _departments(two)
+    assert "Lighting" not in _departments(two)
+    # Dealer Two sees a few electrical products one by one, not the Electrical department.
+    singles = CatalogAssignment.objects.filter(company__name="Dealer Two", product__isnull=False)
+    assert singles.count() >= 3
+    electrical = Category.objects.get(name="Electrical", depth=0)
+    all_electrical = Product.objects.filter(category__path__startswith=electrical.path)
+    assert 0 < len(two & set(all_electrical.values_list("pk", flat=True))) < all_electrical.count()
+
+
+def test_visible_catalog_agrees_with_the_catalog_queries_module() -> None:
+    queries = pytest.importorskip("dealerdesk.catalog.queries")
+    if not hasattr(queries, "scope_for_company"):
+        pytest.skip("dealerdesk.catalog.queries has no scope_for_company yet")
+    _seed("--no-images")
+    for name in ("Dealer One", "Dealer Two"):
+        company = Company.objects.get(name=name)
+        scoped = set(queries.scope_for_company(company).products().values_list("pk", flat=True))
+        assert scoped == _visible_product_ids(company)
+
+
+def test_every_barcode_is_a_valid_unique_ean13_and_some_products_have_two() -> None:
+    _seed("--no-images")
+    codes = list(Barcode.objects.values_list("code", flat=True))
+
+    assert codes
+    assert all(len(code) == 13 and ean.is_valid(code) for code in codes)
+    assert len(codes) == len(set(codes))
+    per_product = Product.objects.annotate(
+        n=Count("barcodes"), primary=Count("barcodes", filter=Q(barcodes__is_primary=True))
+    )
+    assert per_product.filter(n=2).exists()
+    assert not per_product.filter(primary__gt=1).exists()
+    assert not per_product.filter(n__gt=0, primary=0).exists()
+
+
+def test_products_read_like_a_wholesalers_catalog() -> None:
+    _seed("--no-images")
+    products = list(Product.objects.select_related("category", "brand"))
+
+    assert 300 <= len(products) <= 600
+    assert {p.category.depth for p in products} == {2}
+    assert all(p.brand is not None and p.external_id and p.erp_version for p in products)
+    assert all(p.min_quantity >= p.pack_multiple for p in products)
+    assert all(p.min_quantity % p.pack_multiple == 0 for p in products)
+    assert {p.vat_rate for p in products} == {Decimal("20"), Decimal("10")}
+    assert {p.unit for p in products} >= {Unit.PIECE, Unit.METRE, Unit.PACK, Unit.BAG}
+    for product in products:
+        assert product.weight_kg
+        assert product.weight_kg > 0
+        if product.length_mm is not None:
+            assert product.volume_m3 == volume_from_dimensions(
+                product.length_mm, product.width_mm, product.height_mm
+            )
+        else:  # sold per metre: the coil's share of volume per metre
+            assert product.unit == Unit.METRE
+            assert product.volume_m3
+    cable = Product.objects.filter(name__startswith="Cable NYM-J").first()
+    assert cable is not None
+    assert cable.unit == Unit.METRE
+    assert cable.pack_multiple in {25, 50, 100, 500}
+    assert cable.attribute_values.filter(attribute__code="cross-section").exists()
+
+
+def test_the_category_tree_has_paths_depths_and_a_public_teaser() -> None:
+    _seed("--no-images")
+    categories = {c.pk: c for c in Category.objects.all()}
+
+    assert len(categories) == len(category_specs())
+    for category in categories.values():
+        parent = categories.get(category.parent_id) if category.parent_id else None
+        expected = f"{parent.path if parent else '/'}{category.pk}/"
+        assert category.path == expected
+        assert category.depth == (parent.depth + 1 if parent else 0)
+    teaser = Category.objects.filter(in_public_teaser=True)
+    assert 2 <= teaser.count() <= 3
+    assert all(category.depth == 0 for category in teaser)
+
+
+def test_erp_mirrored_rows_carry_external_ids_and_change_stamps() -> None:
+    _seed("--no-images")
+    for model in (Product, Category, Brand, Company, Region):
+        assert not model.objects.filter(
+            Q(external_id__isnull=True) | Q(erp_version__isnull=True) | Q(erp_changed_at=None)
+        ).exists(), model.__name__
+    assert Company.objects.filter(external_id__startswith="DEMO-CP-").count() == len(NAMED_DEALERS)
+
+
+def test_the_staff_queue_and_the_dealer_mix_are_not_empty() -> None:
+    _seed("--no-images")
+    assert AccessRequest.objects.filter(status=AccessRequestStatus.PENDING).count() >= 2
+    assert Company.objects.filter(is_blocked=True).count() == 1
+    managers = set(Company.objects.values_list("personal_manager__user__email", flat=True))
+    assert len(managers) >= 2
+    groups = CatalogAssignment.objects.filter(customer_group__isnull=False)
+    assert groups.values("customer_group").distinct().count() == len(GROUPS)
+
+
+def test_images_and_the_managers_photo_are_stored() -> None:
+    _seed()
+    images = list(ProductImage.objects.all())
+    manager = User.objects.get(email="manager@example.com").staff_profile
+
+    names = [image.image.name or "" for image in images]
+    assert len(names) == Product.objects.count()
+    assert all(name.startswith("products/") for name in names)
+    assert all(default_storage.exists(name) for name in names[:20])
+    assert manager.photo
+    assert default_storage.exists(manager.photo.name or "")
+
+
+def test_running_twice_changes_nothing() -> None:
+    _seed("--no-images")
+    before = row_counts()
+
+    output = _seed("--no-images")
+
+    assert row_counts() == before
+    assert "already present" in output
+    assert "buyer@dealer-two.example" in output
+
+
+def test_an_interrupted_load_leaves_nothing_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(self: object) -> None:
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(seed_module._Loader, "_prospects", fail)
+    with pytest.raises(RuntimeError, match="power cut"):
+        seed_demo("small", images_on=False, log=lambda _: None)
+
+    assert Product.objects.count() == 0
+    assert Company.objects.count() == 0
+    assert User.objects.count() == 0
+
+
+def test_a_demo_login_taken_in_a_foreign_database_is_refused() -> None:
+    User.objects.create_user("admin@example.com", "something-else")
+
+    with pytest.raises(CommandError, match=r"admin@example\.com"):
+        _seed("--no-images")
+
+    assert Product.objects.count() == 0
+    assert User.objects.get(email="admin@example.com").check_password("something-else")
+
+
+def test_the_loaded_products_are_the_generators_products() -> None:
+    _seed("--no-images")
+    loaded = list(Product.objects.order_by("external_id").values_list("sku", "name"))
+    expected = [(p.sku, p.name) for p in generate_products(SCALES["small"].products, DEFAULT_SEED)]
+    assert loaded == expected
+
+
+# --- the generator, without the database ---------------------------------------------------
+
+
+def test_the_same_seed_gives_the_same_products_and_another_seed_does_not() -> None:
+    first = generate_products(480, seed=7)
+    second = generate_products(480, seed=7)
+    other = generate_products(480, seed=8)
+
+    assert first == second
+    assert [p.name for p in first] != [p.name for p in other]
+
+
+def test_a_bigger_generated_catalog_stays_valid() -> None:
+    specs = generate_products(6000, DEFAULT_SEED)
+    barcodes = [code for spec in specs for code in spec.barcodes]
+
+    assert len(specs) == 6000
+    assert len({spec.sku for spec in specs}) == 6000
+    assert len({spec.external_id for spec in specs}) == 6000
+    assert len(set(barcodes)) == len(barcodes)
+    assert all(ean.is_valid(code) for code in barcodes)
+    for spec in specs:
+        assert len(spec.name) <= 255
+        assert len(spec.sku) <= 64
+        assert spec.min_quantity % spec.pack_multiple == 0
+        assert {code for code, _ in spec.attributes} <= ATTRIBUTE_CODES
+        assert spec.unit in Unit.values
+
+
+def test_the_vocabulary_can_fill_the_large_scale() -> None:
+    assert capacity() >= SCALES["large"].products * 1.2
+
+
+def test_allocate_follows_shares_and_respects_caps() -> None:
+    assert allocate(10, [1, 1], [100, 100]) == [5, 5]
+    assert allocate(10, [1, 3], [100, 100]) == [2, 8]
+    assert allocate(100, [1, 1, 1], [5, 1000, 1000]) == [5, 48, 47]
+    assert allocate(50, [1, 1], [10, 10]) == [10, 10]
+    assert allocate(7, [3, 2, 2], [9, 9, 9]) == [3, 2, 2]
+    assert allocate(2, [1, 1, 1], [5, 5, 5]) == [1, 1, 0]

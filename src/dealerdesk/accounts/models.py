@@ -80,44 +80,35 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
-class Region(ErpRecord):
+class CodedErpRecord(ErpRecord):
+    """A short reference list row the ERP names by a code (region, group, tier)."""
+
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=150)
+
+    class Meta:
+        abstract = True
+        ordering: ClassVar[tuple[str, ...]] = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Region(CodedErpRecord):
     """A sales region (oblast, state, territory) used for price lists, warehouses and staff."""
 
-    code = models.CharField(max_length=32, unique=True)
-    name = models.CharField(max_length=150)
 
-    class Meta:
-        ordering = ("name",)
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class CustomerGroup(ErpRecord):
+class CustomerGroup(CodedErpRecord):
     """A group of dealers that shares a catalog and (later) price lists."""
 
-    code = models.CharField(max_length=32, unique=True)
-    name = models.CharField(max_length=150)
 
-    class Meta:
-        ordering = ("name",)
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Tier(ErpRecord):
+class Tier(CodedErpRecord):
     """A dealer level (e.g. Silver, Gold, Platinum); a higher rank is a better tier."""
 
-    code = models.CharField(max_length=32, unique=True)
-    name = models.CharField(max_length=150)
     rank = models.PositiveSmallIntegerField(default=0)
 
-    class Meta:
+    class Meta(CodedErpRecord.Meta):
         ordering = ("rank", "name")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class StaffProfile(TimeStampedModel):

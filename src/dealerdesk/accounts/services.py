@@ -38,6 +38,9 @@ from dealerdesk.core.mail import send_email_on_commit
 from dealerdesk.core.models import AuditAction
 from dealerdesk.core.text import collapse_spaces, company_key
 
+# The longest address SMTP allows (RFC 5321 path limit), and the width of e-mail columns.
+MAX_EMAIL_LENGTH = 254
+
 # --- access requests ----------------------------------------------------------------------
 
 
@@ -53,6 +56,11 @@ def parse_contact(raw: str) -> Contact:
     if not value:
         raise ValidationError("Enter an e-mail address or a phone number.", code="required")
     if "@" in value:
+        if len(value) > MAX_EMAIL_LENGTH:
+            raise ValidationError(
+                f"This e-mail address is too long (at most {MAX_EMAIL_LENGTH} characters).",
+                code="invalid_email",
+            )
         try:
             validate_email(value)
         except ValidationError as error:
@@ -207,9 +215,7 @@ def approve_access_request(
     A second request from the same company never creates a second company.
     """
     with transaction.atomic():
-        locked = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
-        if locked.status != AccessRequestStatus.PENDING:
-            raise AccountsError(AccountsErrorCode.ALREADY_DECIDED)
+        locked = _lock_pending(access_request)
         email = (invite_email or locked.contact_email).strip().lower()
         if not email:
             raise AccountsError(AccountsErrorCode.EMAIL_REQUIRED)
@@ -240,21 +246,7 @@ def approve_access_request(
                 company_id=target.pk,
                 source="back office",
             )
-        before = audit.snapshot(locked)
-        locked.status = AccessRequestStatus.APPROVED
-        locked.company = target
-        locked.decided_by = by
-        locked.decided_at = timezone.now()
-        locked.save()
-        audit.record(
-            actor=by,
-            instance=locked,
-            verb="approved",
-            before=before,
-            after=audit.snapshot(locked),
-            company_id=target.pk,
-            source="back office",
-        )
+        _decide(locked, AccessRequestStatus.APPROVED, by=by, verb="approved", company=target)
         issued = create_invite(
             target,
             email=email,
@@ -268,28 +260,43 @@ def approve_access_request(
     return issued
 
 
+def _lock_pending(access_request: AccessRequest) -> AccessRequest:
+    """The request row, locked; only a pending request can be decided (once)."""
+    locked = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
+    if locked.status != AccessRequestStatus.PENDING:
+        raise AccountsError(AccountsErrorCode.ALREADY_DECIDED)
+    return locked
+
+
+def _decide(locked: AccessRequest, status: str, *, by: User, verb: str, **changes: Any) -> None:
+    """Record the decision (and its other field changes) with an audit entry."""
+    before = audit.snapshot(locked)
+    for field_name, value in changes.items():
+        setattr(locked, field_name, value)
+    locked.status = status
+    locked.decided_by = by
+    locked.decided_at = timezone.now()
+    locked.save()
+    audit.record(
+        actor=by,
+        instance=locked,
+        verb=verb,
+        before=before,
+        after=audit.snapshot(locked),
+        company_id=locked.company_id,
+        source="back office",
+    )
+
+
 def reject_access_request(access_request: AccessRequest, *, by: User, reason: str) -> None:
     """Reject with a reason the prospect is told (by e-mail when they left one)."""
     reason = reason.strip()
     if not reason:
         raise AccountsError(AccountsErrorCode.REASON_REQUIRED)
     with transaction.atomic():
-        locked = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
-        if locked.status != AccessRequestStatus.PENDING:
-            raise AccountsError(AccountsErrorCode.ALREADY_DECIDED)
-        before = audit.snapshot(locked)
-        locked.status = AccessRequestStatus.REJECTED
-        locked.rejection_reason = reason
-        locked.decided_by = by
-        locked.decided_at = timezone.now()
-        locked.save()
-        audit.record(
-            actor=by,
-            instance=locked,
-            verb="rejected",
-            before=before,
-            after=audit.snapshot(locked),
-            source="back office",
+        locked = _lock_pending(access_request)
+        _decide(
+            locked, AccessRequestStatus.REJECTED, by=by, verb="rejected", rejection_reason=reason
         )
         if locked.contact_email:
             send_email_on_commit(
@@ -324,8 +331,10 @@ def create_invite(
 ) -> IssuedInvite:
     """Issue a single-use link; older pending invites of that person to that company lapse."""
     email = email.strip().lower()
-    if len(email) > Invite._meta.get_field("email").max_length:  # type: ignore[operator]
-        raise ValidationError({"email": "Keep the e-mail address under 254 characters."})
+    if len(email) > MAX_EMAIL_LENGTH:
+        raise ValidationError(
+            {"email": f"Keep the e-mail address under {MAX_EMAIL_LENGTH + 1} characters."}
+        )
     try:
         validate_email(email)
     except ValidationError as error:

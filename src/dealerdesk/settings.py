@@ -170,6 +170,8 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 # throttling by address belongs to the load balancer in front of the web processes.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_USERNAME_FORM_FIELD = "username"
+# Count failures per account, whatever the case of the e-mail typed.
+AXES_USERNAME_CALLABLE = "dealerdesk.web.portal.views.auth.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "dealerdesk.web.portal.views.auth.lockout_response"
 AXES_VERBOSE = False

@@ -463,11 +463,13 @@ def accept_invite(
     return membership
 
 
-def revoke_invite(invite: Invite, *, by: User) -> None:
+def revoke_invite(invite: Invite, *, by: User) -> bool:
+    """Withdraw a pending invite; False when it was no longer pending (used, expired, …)."""
     with transaction.atomic():
         locked = Invite.objects.select_for_update().get(pk=invite.pk)
         if locked.status != InviteStatus.PENDING:
-            return
+            invite.refresh_from_db()
+            return False
         locked.revoked_at = timezone.now()
         locked.save(update_fields=["revoked_at", "updated_at"])
         audit.record(
@@ -479,6 +481,7 @@ def revoke_invite(invite: Invite, *, by: User) -> None:
             company_id=locked.company_id,
         )
     invite.refresh_from_db()
+    return True
 
 
 # --- team ---------------------------------------------------------------------------------

@@ -75,6 +75,8 @@ class Category(ErpRecord):
                 super().save(*args, **kwargs)
                 kwargs = {"update_fields": ["path", "depth"]}
             old_path = self.path
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "path", "depth"}
             prefix = self.parent.path if self.parent else "/"
             self.path = f"{prefix}{self.pk}/"
             self.depth = self.path.count("/") - 2

@@ -35,10 +35,15 @@ MAX_QUERY_LENGTH = 100
 
 @dataclass(frozen=True)
 class CatalogScope:
-    """What one audience may see: category subtrees (by path) and single products."""
+    """What one audience may see: category subtrees (by path) and single products.
+
+    ``hidden_paths`` are the subtrees of switched-off categories: nothing below them is
+    shown, whatever was assigned.
+    """
 
     category_paths: tuple[str, ...]
     product_ids: tuple[int, ...] = ()
+    hidden_paths: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -51,33 +56,49 @@ class CatalogScope:
         conditions = [Q(category__path__startswith=path) for path in self.category_paths]
         if self.product_ids:
             conditions.append(Q(pk__in=self.product_ids))
-        return Product.objects.filter(reduce(or_, conditions), is_active=True)
+        products = Product.objects.filter(reduce(or_, conditions), is_active=True)
+        if self.hidden_paths:
+            products = products.exclude(
+                reduce(or_, [Q(category__path__startswith=path) for path in self.hidden_paths])
+            )
+        return products
+
+    def hides(self, path: str) -> bool:
+        return path.startswith(self.hidden_paths) if self.hidden_paths else False
+
+
+def _hidden_paths() -> tuple[str, ...]:
+    """Subtrees of switched-off categories (one query; there are few)."""
+    paths = Category.objects.filter(is_active=False).values_list("path", flat=True)
+    return _outermost(set(paths))
+
+
+def _scope(paths: set[str], product_ids: set[int]) -> CatalogScope:
+    hidden = _hidden_paths()
+    visible_paths = {path for path in paths if not (hidden and path.startswith(hidden))}
+    return CatalogScope(_outermost(visible_paths), tuple(sorted(product_ids)), hidden)
 
 
 def scope_for_company(company: Company) -> CatalogScope:
-    """The closed catalog of a dealer: assignments to it and to its customer group (1 query)."""
+    """The closed catalog of a dealer: assignments to it and to its customer group."""
     audience = Q(company=company)
     if company.customer_group_id:
         audience |= Q(customer_group_id=company.customer_group_id)
-    rows = CatalogAssignment.objects.filter(audience).values_list(
-        "category__path", "category__is_active", "product_id"
-    )
+    rows = CatalogAssignment.objects.filter(audience).values_list("category__path", "product_id")
     paths: set[str] = set()
     product_ids: set[int] = set()
-    for path, active, product_id in rows:
-        if path and active:
+    for path, product_id in rows:
+        if path:
             paths.add(path)
         elif product_id:
             product_ids.add(product_id)
-    return CatalogScope(_outermost(paths), tuple(sorted(product_ids)))
+    return _scope(paths, product_ids)
 
 
 def public_scope() -> CatalogScope:
     """The teaser catalog that visitors see without signing in (no prices, no stock)."""
-    paths = Category.objects.filter(in_public_teaser=True, is_active=True).values_list(
-        "path", flat=True
-    )
-    return CatalogScope(_outermost(set(paths)))
+    paths = Category.objects.filter(in_public_teaser=True).values_list("path", flat=True)
+    return _scope(set(paths), set())
 
 
 def _outermost(paths: set[str]) -> tuple[str, ...]:
@@ -129,6 +150,7 @@ def visible_categories(scope: CatalogScope) -> dict[int, Category]:
         for category in Category.objects.filter(condition, is_active=True).order_by(
             "depth", "sort_order", "name"
         )
+        if not scope.hides(category.path)
     }
 
 
@@ -168,7 +190,7 @@ class CatalogFilters:
 
     def normalised(self) -> CatalogFilters:
         return CatalogFilters(
-            q=" ".join(self.q.split())[:MAX_QUERY_LENGTH],
+            q=" ".join("".join(ch for ch in self.q if ch.isprintable()).split())[:MAX_QUERY_LENGTH],
             category_id=self.category_id,
             brand_id=self.brand_id,
             sort=self.sort if self.sort in SORTS else "name",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.core.exceptions import ValidationError
 from stdnum import ean
 from stdnum.exceptions import ValidationError as StdnumValidationError
@@ -9,7 +11,7 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 
 def normalize_gtin(code: str) -> str:
     """Digits only, without the spaces and dashes people type or scanners add."""
-    return "".join(code.split()).replace("-", "")
+    return "".join(unicodedata.normalize("NFKC", code).split()).replace("-", "")
 
 
 def validate_gtin(code: str) -> None:

@@ -65,6 +65,8 @@ def company_key(name: str) -> str:
     """A comparison key for a company name: case, accents, quotes and legal form ignored."""
     text = unicodedata.normalize("NFKD", name).casefold()
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    # "L.L.C.", "S.A.", "B.V." are the same words as "LLC", "SA", "BV".
+    text = re.sub(r"\b(?:\w\.){2,}", lambda match: match.group(0).replace(".", ""), text)
     words = re.findall(r"\w+", text)
     meaningful = [word for word in words if word not in _LEGAL_FORMS]
     return " ".join(meaningful or words)

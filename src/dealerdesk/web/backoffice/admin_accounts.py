@@ -376,8 +376,7 @@ class InviteAdmin(BackofficeAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         revoked = 0
         for invite in queryset:
-            if invite.status == InviteStatus.PENDING:
-                revoke_invite(invite, by=request.user)  # type: ignore[arg-type]
+            if revoke_invite(invite, by=request.user):  # type: ignore[arg-type]
                 revoked += 1
         if revoked:
             self.message_user(

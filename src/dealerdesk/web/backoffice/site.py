@@ -28,6 +28,9 @@ class BackofficeSite(admin.AdminSite):
         self, request: HttpRequest, extra_context: dict[str, object] | None = None
     ) -> HttpResponse:
         """One sign-in page for everyone: the portal's, which knows about lockouts."""
+        if request.user.is_authenticated and not self.has_permission(request):
+            # A signed-in dealer is not staff: send them to their portal, not round in circles.
+            return redirect("portal:dashboard")
         target = request.GET.get("next") or reverse("backoffice:index")
         return redirect(f"{reverse('portal:login')}?{urlencode({'next': target})}")
 

@@ -33,6 +33,8 @@ class AccessRequestForm(forms.Form):
             )
         except ValidationError as error:
             for field, messages in error.message_dict.items():
+                if field in self.errors:  # already told (e.g. too long); one message a field
+                    continue
                 for message in messages:
                     self.add_error(field, message)
         return data

@@ -13,7 +13,16 @@ from django.urls import reverse, reverse_lazy
 from dealerdesk.web.portal.forms import EmailLoginForm
 
 
-class LoginView(auth_views.LoginView):
+class InvalidFormIs400:
+    """A form sent back with errors answers 400, like every other portal form."""
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response: HttpResponse = super().form_invalid(form)  # type: ignore[misc]
+        response.status_code = 400
+        return response
+
+
+class LoginView(InvalidFormIs400, auth_views.LoginView):
     template_name = "portal/auth/login.html"
     authentication_form = EmailLoginForm
     redirect_authenticated_user = True
@@ -22,6 +31,12 @@ class LoginView(auth_views.LoginView):
         if self.request.user.is_staff and not self.request.user.memberships.exists():
             return reverse("backoffice:index")
         return str(super().get_default_redirect_url())
+
+
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str:
+    """The account a sign-in attempt is for, as sign-in reads it (case-insensitive)."""
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    return str(username).strip().lower()
 
 
 def lockout_response(
@@ -48,7 +63,7 @@ class LogoutView(auth_views.LogoutView):
     next_page = "portal:login"
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(InvalidFormIs400, auth_views.PasswordResetView):
     template_name = "portal/auth/password_reset.html"
     email_template_name = "portal/auth/password_reset_email.txt"
     subject_template_name = "portal/auth/password_reset_subject.txt"
@@ -60,7 +75,7 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "portal/auth/password_reset_done.html"
 
 
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(InvalidFormIs400, auth_views.PasswordResetConfirmView):
     template_name = "portal/auth/password_reset_confirm.html"
     success_url = reverse_lazy("portal:password_reset_complete")
 

@@ -50,7 +50,11 @@ def catalog(request: HttpRequest) -> HttpResponse:
     if page.exact_match is not None and filters.page == 1 and request.GET.get("exact") != "0":
         return redirect("portal:product", pk=page.exact_match.pk)
     template = "portal/catalog/_results.html" if request.htmx else "portal/catalog/list.html"  # type: ignore[attr-defined]
-    return render(request, template, {"page": page})
+    return render(
+        request,
+        template,
+        {"page": page, "list_url_name": "portal:catalog", "product_url_name": "portal:product"},
+    )
 
 
 @dealer_required

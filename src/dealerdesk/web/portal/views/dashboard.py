@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,6 +12,13 @@ from django.views.decorators.http import require_POST
 from dealerdesk.accounts.queries import active_memberships
 from dealerdesk.catalog.queries import scope_for_company
 from dealerdesk.web.portal.access import choose_company, dealer, dealer_required
+
+
+def _without_params(url: str, *names: str) -> str:
+    """The URL without query parameters that point at one company's catalog."""
+    parts = urlsplit(url)
+    query = [(key, value) for key, value in parse_qsl(parts.query) if key not in names]
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 @dealer_required
@@ -44,4 +53,6 @@ def switch_company(request: HttpRequest) -> HttpResponse:
     # Pages of one company's objects make no sense for another: land on the section root.
     if target.startswith(("/portal/products/", "/portal/team/")):
         target = "portal:dashboard"
+    elif target.startswith("/portal/catalog/"):
+        target = _without_params(target, "category", "brand", "page")
     return redirect(target)

@@ -23,7 +23,7 @@ from dealerdesk.web.portal.views.catalog import filters_from
 def home(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" and request.user.is_authenticated:
         return redirect("portal:dashboard")
-    form = AccessRequestForm(request.POST or None)
+    form = AccessRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         result = request_access(
             company_name=form.cleaned_data["company"],

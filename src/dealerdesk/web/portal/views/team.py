@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from dealerdesk.accounts import services
+from dealerdesk.accounts.choices import InviteStatus
 from dealerdesk.accounts.errors import AccountsError
 from dealerdesk.accounts.models import Invite, Membership
 from dealerdesk.accounts.queries import colleagues, company_invites
@@ -84,8 +85,16 @@ def _company_member(request: HttpRequest, pk: int) -> Membership:
 @owner_required
 def revoke_invite(request: HttpRequest, pk: int) -> HttpResponse:
     invite = _company_invite(request, pk)
-    services.revoke_invite(invite, by=request.user)  # type: ignore[arg-type]
-    messages.success(request, f"The invitation for {invite.email} was withdrawn.")
+    if services.revoke_invite(invite, by=request.user):  # type: ignore[arg-type]
+        messages.success(request, f"The invitation for {invite.email} was withdrawn.")
+    elif invite.status == InviteStatus.ACCEPTED:
+        messages.info(
+            request,
+            f"{invite.email} had already accepted the invitation and joined. "
+            "To take their access away, use “Remove access” next to their name.",
+        )
+    else:
+        messages.info(request, f"The invitation for {invite.email} was no longer open.")
     return redirect("portal:team")
 
 
@@ -124,7 +133,9 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
 @owner_required
 def member_access(request: HttpRequest, pk: int) -> HttpResponse:
     colleague = _company_member(request, pk)
-    active = request.POST.get("active") == "1"
+    if request.POST.get("active") not in {"0", "1"}:
+        return HttpResponseBadRequest("Say active=1 to give access or active=0 to remove it.")
+    active = request.POST["active"] == "1"
     try:
         services.set_member_active(colleague, active=active, by=request.user)  # type: ignore[arg-type]
     except AccountsError as error:

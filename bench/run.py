@@ -34,7 +34,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -82,38 +81,44 @@ def _timed(call: Callable[[], object], runs: int = LATENCY_RUNS) -> dict[str, An
 
 
 def bench_catalog_page(scale: str) -> dict[str, Any]:
-    """Catalog list page for one dealer: first page, a search, a category, a barcode scan."""
-    try:
-        from dealerdesk.catalog.queries import CatalogFilters, catalog_page, scope_for_company
-    except ImportError as error:
-        return {"skipped": f"dealerdesk.catalog.queries is not there yet ({error})"}
+    """What one dealer's catalog requests cost, scope resolution included: the first page,
+    a word search, a category, a barcode scan (resolved to one product) and a product page."""
     from dealerdesk.accounts.models import Company
     from dealerdesk.catalog.models import Barcode, Category
+    from dealerdesk.catalog.queries import (
+        CatalogFilters,
+        catalog_page,
+        find_by_code,
+        product_detail,
+        scope_for_company,
+    )
 
     company = Company.objects.get(name="Dealer One")
     scope = scope_for_company(company)
     category = Category.objects.get(name="Power cables NYM")
-    barcode = (
+    barcode, product_id = (
         Barcode.objects.filter(product__in=scope.products())
-        .values_list("code", flat=True)
+        .values_list("code", "product_id")
         .order_by("code")
         .first()
-    )
-    cases: dict[str, Any] = {
-        "first_page": CatalogFilters(),
-        "search_words": CatalogFilters(q="cable 3x1.5"),
-        "category": CatalogFilters(category_id=category.pk),
-        "barcode": CatalogFilters(q=barcode or ""),
+    ) or ("", 0)
+
+    def page(filters: CatalogFilters) -> Callable[[], Any]:
+        return lambda: catalog_page(scope_for_company(company), filters)
+
+    cases: dict[str, Callable[[], Any]] = {
+        "first_page": page(CatalogFilters()),
+        "search_words": page(CatalogFilters(q="cable 3x1.5")),
+        "category": page(CatalogFilters(category_id=category.pk)),
+        "barcode_scan": lambda: find_by_code(scope_for_company(company), barcode),
+        "product_page": lambda: product_detail(scope_for_company(company), product_id),
     }
     result: dict[str, Any] = {
         "dealer": company.name,
         "products_in_scope": scope.products().count(),
     }
-    for name, filters in cases.items():
-        try:
-            result[name] = _timed(partial(catalog_page, scope, filters))
-        except TypeError as error:  # the page API changed under us: say so, do not crash
-            result[name] = {"skipped": f"catalog_page signature changed: {error}"}
+    for name, action in cases.items():
+        result[name] = _timed(action)
     return result
 
 

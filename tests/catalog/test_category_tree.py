@@ -131,7 +131,7 @@ def test_tree_nests_children_and_opens_the_selected_branch():
     child = f.CategoryFactory(name="Child", parent=root)
     leaf = f.CategoryFactory(name="Leaf", parent=child)
     other = f.CategoryFactory(name="Other")
-    scope = CatalogScope((fresh(root).path, fresh(other).path))
+    scope = CatalogScope.from_paths([fresh(root).path, fresh(other).path])
 
     tree = category_tree(visible_categories(scope), selected=fresh(leaf))
 

@@ -9,16 +9,15 @@ so nothing outside it can appear in a list, a search, a facet or a product page.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import reduce
-from operator import or_
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from dealerdesk.accounts.models import Company
 from dealerdesk.catalog.models import (
     Barcode,
-    Brand,
     CatalogAssignment,
     Category,
     Product,
@@ -35,48 +34,57 @@ MAX_QUERY_LENGTH = 100
 
 @dataclass(frozen=True)
 class CatalogScope:
-    """What one audience may see: category subtrees (by path) and single products.
+    """What one audience may see.
 
-    ``hidden_paths`` are the subtrees of switched-off categories: nothing below them is
-    shown, whatever was assigned.
+    ``category_ids`` are the categories whose products are all visible (the assigned subtrees
+    less switched-off ones), ``product_ids`` the single products opened on their own, and
+    ``hidden_category_ids`` the switched-off subtrees that hide even those. Filtering products
+    by ``category_id IN (…)`` uses the foreign-key index and needs no join.
     """
 
-    category_paths: tuple[str, ...]
+    category_ids: frozenset[int]
     product_ids: tuple[int, ...] = ()
-    hidden_paths: tuple[str, ...] = ()
+    hidden_category_ids: frozenset[int] = frozenset()
+    paths: Mapping[int, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_paths(
+        cls, assigned_paths: Iterable[str], product_ids: Iterable[int] = ()
+    ) -> CatalogScope:
+        """Resolve assigned subtrees against the category table (one query)."""
+        assigned = _outermost(set(assigned_paths))
+        rows = list(Category.objects.values_list("pk", "path", "is_active"))
+        hidden_paths = _outermost({path for _pk, path, active in rows if not active})
+        paths = {pk: path for pk, path, _active in rows}
+        hidden = frozenset(pk for pk, path in paths.items() if _under(path, hidden_paths))
+        visible = frozenset(
+            pk for pk, path in paths.items() if pk not in hidden and _under(path, assigned)
+        )
+        return cls(visible, tuple(sorted(set(product_ids))), hidden, paths)
 
     @property
     def is_empty(self) -> bool:
-        return not self.category_paths and not self.product_ids
+        return not self.category_ids and not self.product_ids
 
     def products(self) -> QuerySet[Product]:
         """Active products in scope; an empty scope sees nothing."""
         if self.is_empty:
             return Product.objects.none()
-        conditions = [Q(category__path__startswith=path) for path in self.category_paths]
+        condition = Q(category_id__in=self.category_ids)
         if self.product_ids:
-            conditions.append(Q(pk__in=self.product_ids))
-        products = Product.objects.filter(reduce(or_, conditions), is_active=True)
-        if self.hidden_paths:
-            products = products.exclude(
-                reduce(or_, [Q(category__path__startswith=path) for path in self.hidden_paths])
-            )
-        return products
+            single = Q(pk__in=self.product_ids)
+            if self.hidden_category_ids:
+                single &= ~Q(category_id__in=self.hidden_category_ids)
+            condition |= single
+        return Product.objects.filter(condition, is_active=True)
 
-    def hides(self, path: str) -> bool:
-        return path.startswith(self.hidden_paths) if self.hidden_paths else False
-
-
-def _hidden_paths() -> tuple[str, ...]:
-    """Subtrees of switched-off categories (one query; there are few)."""
-    paths = Category.objects.filter(is_active=False).values_list("path", flat=True)
-    return _outermost(set(paths))
+    def subtree_ids(self, path: str) -> list[int]:
+        """Every category at or below ``path``."""
+        return [pk for pk, other in self.paths.items() if other.startswith(path)]
 
 
-def _scope(paths: set[str], product_ids: set[int]) -> CatalogScope:
-    hidden = _hidden_paths()
-    visible_paths = {path for path in paths if not (hidden and path.startswith(hidden))}
-    return CatalogScope(_outermost(visible_paths), tuple(sorted(product_ids)), hidden)
+def _under(path: str, prefixes: tuple[str, ...]) -> bool:
+    return bool(prefixes) and path.startswith(prefixes)
 
 
 def scope_for_company(company: Company) -> CatalogScope:
@@ -85,20 +93,15 @@ def scope_for_company(company: Company) -> CatalogScope:
     if company.customer_group_id:
         audience |= Q(customer_group_id=company.customer_group_id)
     rows = CatalogAssignment.objects.filter(audience).values_list("category__path", "product_id")
-    paths: set[str] = set()
-    product_ids: set[int] = set()
-    for path, product_id in rows:
-        if path:
-            paths.add(path)
-        elif product_id:
-            product_ids.add(product_id)
-    return _scope(paths, product_ids)
+    paths = {path for path, _product in rows if path}
+    product_ids = {product for path, product in rows if not path and product}
+    return CatalogScope.from_paths(paths, product_ids)
 
 
 def public_scope() -> CatalogScope:
     """The teaser catalog that visitors see without signing in (no prices, no stock)."""
     paths = Category.objects.filter(in_public_teaser=True).values_list("path", flat=True)
-    return _scope(set(paths), set())
+    return CatalogScope.from_paths(paths)
 
 
 def _outermost(paths: set[str]) -> tuple[str, ...]:
@@ -133,24 +136,23 @@ def visible_categories(scope: CatalogScope) -> dict[int, Category]:
     """Categories a scope reaches, with their ancestors so the tree reads from the root."""
     if scope.is_empty:
         return {}
-    ancestor_ids: set[int] = set()
-    for path in scope.category_paths:
-        ancestor_ids.update(_ids_in(path))
+    reached = set(scope.category_ids)
     if scope.product_ids:
-        for path in Category.objects.filter(
-            products__pk__in=scope.product_ids, products__is_active=True
-        ).values_list("path", flat=True):
-            ancestor_ids.update(_ids_in(path))
-    condition = reduce(
-        or_,
-        [Q(path__startswith=path) for path in scope.category_paths] + [Q(pk__in=ancestor_ids)],
-    )
+        reached.update(
+            scope.products()
+            .filter(pk__in=scope.product_ids)
+            .values_list("category_id", flat=True)
+            .distinct()
+        )
+    wanted = set(reached)
+    for pk in reached:
+        wanted.update(_ids_in(scope.paths.get(pk, "")))
     return {
         category.pk: category
-        for category in Category.objects.filter(condition, is_active=True).order_by(
+        for category in Category.objects.filter(pk__in=wanted, is_active=True).order_by(
             "depth", "sort_order", "name"
         )
-        if not scope.hides(category.path)
+        if category.pk not in scope.hidden_category_ids
     }
 
 
@@ -216,7 +218,6 @@ class CatalogPage:
     tree: list[CategoryNode]
     brands: list[BrandFacet]
     category: Category | None
-    exact_match: Product | None = None
 
     @property
     def has_previous(self) -> bool:
@@ -267,24 +268,21 @@ def catalog_page(scope: CatalogScope, filters: CatalogFilters) -> CatalogPage:
         category = categories.get(filters.category_id)
         if category is None:
             raise CategoryNotVisible(filters.category_id)
-    exact = find_by_code(scope, filters.q) if filters.q else None
 
     products = scope.products()
     if category is not None:
-        products = products.filter(category__path__startswith=category.path)
+        products = products.filter(category_id__in=scope.subtree_ids(category.path))
     products = _search(products, filters.q)
 
     brand_rows = (
         products.exclude(brand__isnull=True)
-        .values("brand_id", "brand__name")
+        .values_list("brand_id", "brand__name")
         .annotate(count=Count("pk"))
         .order_by("brand__name")
     )
     brands = [
-        BrandFacet(
-            row["brand_id"], row["brand__name"], row["count"], row["brand_id"] == filters.brand_id
-        )
-        for row in brand_rows
+        BrandFacet(brand_id, name, count, brand_id == filters.brand_id)
+        for brand_id, name, count in brand_rows
     ]
     if filters.brand_id is not None:
         products = products.filter(brand_id=filters.brand_id)
@@ -308,7 +306,6 @@ def catalog_page(scope: CatalogScope, filters: CatalogFilters) -> CatalogPage:
         tree=category_tree(categories, category),
         brands=brands,
         category=category,
-        exact_match=exact,
     )
 
 
@@ -359,7 +356,3 @@ def product_detail(scope: CatalogScope, product_id: int) -> ProductDetail | None
         images=list(product.images.all()),
         attributes=list(product.attribute_values.all()),
     )
-
-
-def brands_in_scope(scope: CatalogScope) -> QuerySet[Brand]:
-    return Brand.objects.filter(products__in=scope.products()).distinct()

@@ -9,6 +9,7 @@ from dealerdesk.catalog.queries import (
     CatalogFilters,
     CategoryNotVisible,
     catalog_page,
+    find_by_code,
     product_detail,
     scope_for_company,
 )
@@ -42,13 +43,15 @@ def filters_from(request: HttpRequest) -> CatalogFilters:
 def catalog(request: HttpRequest) -> HttpResponse:
     scope = scope_for_company(dealer(request).company)
     filters = filters_from(request)
+    # A scanned barcode or an exact SKU goes straight to the product, before any listing.
+    if filters.q and filters.page == 1 and request.GET.get("exact") != "0":
+        match = find_by_code(scope, filters.normalised().q)
+        if match is not None:
+            return redirect("portal:product", pk=match.pk)
     try:
         page = catalog_page(scope, filters)
     except CategoryNotVisible as error:
         raise Http404("No such category in your catalog") from error
-    # A scanned barcode or an exact SKU goes straight to the product.
-    if page.exact_match is not None and filters.page == 1 and request.GET.get("exact") != "0":
-        return redirect("portal:product", pk=page.exact_match.pk)
     template = "portal/catalog/_results.html" if request.htmx else "portal/catalog/list.html"  # type: ignore[attr-defined]
     return render(
         request,

@@ -1,0 +1,82 @@
+"""Races that real users produce: a double-clicked form, an invite link opened twice.
+
+These run against PostgreSQL with real threads and connections (row locks and partial
+unique indexes are what make them safe); on SQLite, which serialises writers, they skip.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+
+from dealerdesk.accounts.errors import AccountsError, AccountsErrorCode
+from dealerdesk.accounts.models import AccessRequest, Membership
+from dealerdesk.accounts.services import accept_invite, create_invite, request_access
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: row locks and concurrent writers")
+
+
+def race(action: Callable[[], Any], times: int = 8) -> list[Any]:
+    """Run ``action`` in ``times`` threads released at the same moment; results or errors."""
+    barrier = threading.Barrier(times)
+    results: list[Any] = [None] * times
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = action()
+        except Exception as error:  # the test inspects what each thread got
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+def test_the_same_request_sent_many_times_at_once_is_filed_once() -> None:
+    results = race(
+        lambda: request_access(
+            company_name="Racing Electric LLC",
+            contact_name="Rita Race",
+            contact="rita@racing.example",
+        )
+    )
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert AccessRequest.objects.count() == 1
+    filed = AccessRequest.objects.get()
+    assert filed.times_requested == len(results)
+    assert sum(1 for r in results if r.created) == 1
+
+
+def test_an_invite_link_used_twice_at_once_makes_one_membership(world) -> None:  # type: ignore[no-untyped-def]
+    issued = create_invite(
+        world.company_a, email="twice@alpha.test", role="buyer", invited_by=world.admin.user
+    )
+
+    results = race(
+        lambda: accept_invite(issued.token, full_name="Tess Twice", password="Quiet harbour 88"),
+        times=4,
+    )
+
+    memberships = [r for r in results if isinstance(r, Membership)]
+    refused = [r for r in results if isinstance(r, AccountsError)]
+    assert len(memberships) == 1, results
+    assert {error.code for error in refused} == {AccountsErrorCode.INVITE_USED}
+    assert len(refused) == 3
+    assert Membership.objects.filter(user__email="twice@alpha.test").count() == 1

@@ -250,9 +250,14 @@ def _search(products: QuerySet[Product], q: str) -> QuerySet[Product]:
         return products
     words = q.split()
     by_name = reduce(lambda acc, word: acc & Q(name__icontains=word), words, Q())
-    by_code = Q(sku__istartswith=q) | Q(
-        pk__in=Barcode.objects.filter(code=normalize_gtin(q)).values("product_id")
-    )
+    by_code = Q(sku__istartswith=q)
+    if looks_like_gtin(q):
+        # Resolved first so that each branch of the OR can use its own index.
+        product_ids = list(
+            Barcode.objects.filter(code=normalize_gtin(q)).values_list("product_id", flat=True)
+        )
+        if product_ids:
+            by_code |= Q(pk__in=product_ids)
     return products.filter(by_name | by_code)
 
 

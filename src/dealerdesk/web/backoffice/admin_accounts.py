@@ -417,25 +417,19 @@ class InviteAdmin(BackofficeAdmin):
 # --- reference lists (supplier admins only) -------------------------------------------------
 
 
-@admin.register(Region, site=backoffice_site)
-class RegionAdmin(BackofficeAdmin):
+class ReferenceListAdmin(BackofficeAdmin):
+    """A coded list the ERP owns (regions, groups, tiers): supplier admins only."""
+
     manager_permissions = NOTHING
-    list_display = ("name", "code", "external_id")
+    list_display: tuple[str, ...] = ("name", "code", "external_id")
     search_fields = ("name", "code", "external_id")
     readonly_fields = ("erp_version", "erp_changed_at")
 
 
-@admin.register(CustomerGroup, site=backoffice_site)
-class CustomerGroupAdmin(BackofficeAdmin):
-    manager_permissions = NOTHING
-    list_display = ("name", "code", "external_id")
-    search_fields = ("name", "code", "external_id")
-    readonly_fields = ("erp_version", "erp_changed_at")
+backoffice_site.register(Region, ReferenceListAdmin)
+backoffice_site.register(CustomerGroup, ReferenceListAdmin)
 
 
 @admin.register(Tier, site=backoffice_site)
-class TierAdmin(BackofficeAdmin):
-    manager_permissions = NOTHING
+class TierAdmin(ReferenceListAdmin):
     list_display = ("name", "code", "rank", "external_id")
-    search_fields = ("name", "code", "external_id")
-    readonly_fields = ("erp_version", "erp_changed_at")

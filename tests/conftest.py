@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -18,6 +19,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # Real hashing costs ~0.3 s a user; tests create hundreds.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Parallel workers share one Redis: give each its own key space.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    settings.CACHES["default"]["KEY_PREFIX"] = f"dealerdesk-test-{worker}"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Counters (rate limits) and cached values never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @dataclass

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_ratelimit",
     "dealerdesk.core",
     "dealerdesk.accounts",
     "dealerdesk.catalog",
@@ -168,7 +169,15 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DEALERDESK_LOGIN_LOCKO
 AXES_LOCKOUT_PARAMETERS = ["username"]
 # The lock is per account, as dealers expect ("your account is locked for 15 minutes");
 # throttling by address belongs to the load balancer in front of the web processes.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# django-ratelimit counts in the default cache. Embedded, that is local memory, shared by
+# the one web process there is; with REDIS_URL it is Django's RedisCache, whose incr() is
+# atomic across processes (the library lists only django-redis by name).
+SILENCED_SYSTEM_CHECKS = ["axes.W006", "django_ratelimit.E003", "django_ratelimit.W001"]
+# Public "ask for access" form: submissions per client address (django-ratelimit rate).
+DEALERDESK_ACCESS_REQUEST_RATE = os.environ.get("DEALERDESK_ACCESS_REQUEST_RATE", "10/h")
+# Behind a load balancer, the header that carries the client's address, e.g.
+# HTTP_X_FORWARDED_FOR ... leave empty to use the connection's address.
+RATELIMIT_IP_META_KEY = os.environ.get("DEALERDESK_CLIENT_IP_HEADER") or None
 AXES_USERNAME_FORM_FIELD = "username"
 # Count failures per account, whatever the case of the e-mail typed.
 AXES_USERNAME_CALLABLE = "dealerdesk.web.portal.views.auth.axes_username"

@@ -167,3 +167,28 @@ def test_signed_in_dealer_opening_the_start_page_goes_to_the_dashboard(world, cl
 
     assert response.status_code == 302
     assert response["Location"] == "/portal/"
+
+
+def test_a_flood_from_one_address_is_slowed_down_and_says_so(db, client, settings):
+    from dealerdesk.accounts.models import AccessRequest
+
+    settings.DEALERDESK_ACCESS_REQUEST_RATE = "3/h"
+    for n in range(3):
+        response = client.post(
+            "/", {"company": f"Flood {n} GmbH", "name": "Fay Flood", "contact": f"f{n}@x.example"}
+        )
+        assert response.status_code == 302
+
+    response = client.post(
+        "/", {"company": "Flood 9 GmbH", "name": "Fay Flood", "contact": "f9@x.example"}
+    )
+
+    assert response.status_code == 429
+    assert "many requests from your network" in response.content.decode()
+    assert AccessRequest.objects.count() == 3
+    other = client.post(
+        "/",
+        {"company": "Calm GmbH", "name": "Cal Calm", "contact": "cal@calm.example"},
+        REMOTE_ADDR="203.0.113.9",
+    )
+    assert other.status_code == 302

@@ -3,10 +3,12 @@ and the teaser catalog (names and pictures, no prices, no stock)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
 
 from dealerdesk.accounts.services import request_access
 from dealerdesk.catalog.queries import (
@@ -20,10 +22,24 @@ from dealerdesk.web.portal.views.catalog import filters_from
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit(
+    key="ip",
+    rate=lambda _group, _request: settings.DEALERDESK_ACCESS_REQUEST_RATE,
+    method="POST",
+    block=False,
+)
 def home(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" and request.user.is_authenticated:
         return redirect("portal:dashboard")
     form = AccessRequestForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and getattr(request, "limited", False):
+        form.errors.clear()
+        form.add_error(
+            None,
+            "We have received many requests from your network in a short time. Please try "
+            "again in an hour, or call us; nothing you sent has been lost.",
+        )
+        return render(request, "portal/public/home.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         result = request_access(
             company_name=form.cleaned_data["company"],

@@ -29,10 +29,10 @@ demo: install
 	$(BIN)/dealerdesk migrate --noinput
 	$(BIN)/dealerdesk seed-demo --scale small
 	@echo "Serving the portal on http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
-	$(BIN)/uvicorn dealerdesk.asgi:application --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn dealerdesk.asgi:application --host $(HOST) --port $(PORT) --lifespan off
 
 serve: install
-	$(BIN)/uvicorn dealerdesk.asgi:application --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn dealerdesk.asgi:application --host $(HOST) --port $(PORT) --lifespan off
 
 worker: install
 	DEALERDESK_TASKS_BACKEND=database $(BIN)/dealerdesk db_worker

@@ -120,3 +120,11 @@ def test_openapi_schema_is_served(client):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert "/api/v1/catalog/products" in response.json()["paths"]
+
+
+def test_api_docs_need_no_cdn(world, client_for):
+    response = client_for(world.buyer_a.user).get("/api/v1/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "cdn" not in html.lower()

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "dealerdesk.core",
     "dealerdesk.accounts",
     "dealerdesk.catalog",
+    "dealerdesk.pricing",
+    "dealerdesk.inventory",
     "dealerdesk.demo",
     "dealerdesk.web.portal",
     "dealerdesk.web.backoffice",
@@ -231,6 +233,11 @@ PRODUCT_IMAGE_MAX_BYTES = 5 * 1024 * 1024
 # --- the domain ---------------------------------------------------------------------------
 # Region used to read phone numbers written without a country code.
 DEALERDESK_DEFAULT_PHONE_REGION = os.environ.get("DEALERDESK_DEFAULT_PHONE_REGION", "DE")
+# Stock bands shown to dealers with the "banded" display policy, unless the company has its
+# own: ">10", ">100", ">1000"; below the lowest band the exact number is shown.
+DEALERDESK_STOCK_BANDS = [
+    int(n) for n in os.environ.get("DEALERDESK_STOCK_BANDS", "10,100,1000").split(",") if n
+]
 DEALERDESK_INVITE_TTL = timedelta(days=int(os.environ.get("DEALERDESK_INVITE_TTL_DAYS", "7")))
 DEALERDESK_SUPPLIER_NAME = os.environ.get("DEALERDESK_SUPPLIER_NAME", "Northwind Building Supply")
 

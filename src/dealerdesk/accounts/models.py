@@ -163,6 +163,13 @@ class Company(ErpRecord):
     stock_display_policy = models.CharField(
         max_length=10, choices=StockDisplayPolicy.choices, default=StockDisplayPolicy.EXACT
     )
+    stock_bands = models.JSONField(
+        "stock bands",
+        default=list,
+        blank=True,
+        help_text="Thresholds for the banded policy, e.g. [10, 100, 1000]; empty uses the "
+        "supplier's default.",
+    )
     personal_manager = models.ForeignKey(
         StaffProfile,
         null=True,

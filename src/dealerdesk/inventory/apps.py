@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class InventoryConfig(AppConfig):
+    name = "dealerdesk.inventory"
+    label = "inventory"
+    verbose_name = "Warehouses and stock"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PricingConfig(AppConfig):
+    name = "dealerdesk.pricing"
+    label = "pricing"
+    verbose_name = "Prices and contracts"

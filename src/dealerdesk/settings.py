@@ -177,10 +177,10 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 # atomic across processes (the library lists only django-redis by name).
 SILENCED_SYSTEM_CHECKS = ["axes.W006", "django_ratelimit.E003", "django_ratelimit.W001"]
 # Public "ask for access" form: submissions per client address (django-ratelimit rate).
+# The address is the connection's; behind a load balancer run uvicorn with
+# --proxy-headers --forwarded-allow-ips=<the balancer> so that it is the client's, taken
+# from the balancer's X-Forwarded-For and nobody else's.
 DEALERDESK_ACCESS_REQUEST_RATE = os.environ.get("DEALERDESK_ACCESS_REQUEST_RATE", "10/h")
-# Behind a load balancer, the header that carries the client's address, e.g.
-# HTTP_X_FORWARDED_FOR ... leave empty to use the connection's address.
-RATELIMIT_IP_META_KEY = os.environ.get("DEALERDESK_CLIENT_IP_HEADER") or None
 AXES_USERNAME_FORM_FIELD = "username"
 # Count failures per account, whatever the case of the e-mail typed.
 AXES_USERNAME_CALLABLE = "dealerdesk.web.portal.views.auth.axes_username"

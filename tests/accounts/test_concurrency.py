@@ -80,3 +80,27 @@ def test_an_invite_link_used_twice_at_once_makes_one_membership(world) -> None: 
     assert {error.code for error in refused} == {AccountsErrorCode.INVITE_USED}
     assert len(refused) == 3
     assert Membership.objects.filter(user__email="twice@alpha.test").count() == 1
+
+
+def test_two_owners_removing_each_other_at_once_leave_one_owner(world) -> None:  # type: ignore[no-untyped-def]
+    from dealerdesk.accounts.choices import MembershipRole
+    from dealerdesk.accounts.services import set_member_active
+    from tests import factories as f
+
+    first = world.owner_a
+    second = f.MembershipFactory(company=world.company_a, role=MembershipRole.OWNER)
+    pairs = iter([(first, second), (second, first)])
+    lock = threading.Lock()
+
+    def remove_the_other() -> None:
+        with lock:
+            me, other = next(pairs)
+        set_member_active(other, active=False, by=me.user)
+
+    results = race(remove_the_other, times=2)
+
+    owners = Membership.objects.filter(
+        company=world.company_a, role=MembershipRole.OWNER, is_active=True
+    )
+    assert owners.count() == 1, results
+    assert sum(isinstance(r, AccountsError) for r in results) == 1

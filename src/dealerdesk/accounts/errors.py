@@ -18,6 +18,7 @@ class AccountsErrorCode(StrEnum):
     NOT_YOURSELF = "not_yourself"
     STAFF_EMAIL = "staff_email"
     NOT_YOUR_DEALER = "not_your_dealer"
+    ACCOUNT_DISABLED = "account_disabled"
 
 
 MESSAGES: dict[AccountsErrorCode, str] = {
@@ -36,6 +37,8 @@ MESSAGES: dict[AccountsErrorCode, str] = {
     AccountsErrorCode.LAST_OWNER: "A company needs at least one active owner.",
     AccountsErrorCode.NOT_YOURSELF: "You cannot remove yourself from the company.",
     AccountsErrorCode.STAFF_EMAIL: "This e-mail belongs to a supplier staff account.",
+    AccountsErrorCode.ACCOUNT_DISABLED: "This person's account is switched off; the supplier's "
+    "staff can switch it on again.",
     AccountsErrorCode.NOT_YOUR_DEALER: "This dealer is looked after by another manager; ask a "
     "supplier admin to do this.",
 }

@@ -341,16 +341,19 @@ def create_invite(
         raise ValidationError({"email": "Enter a valid e-mail address."}) from error
     if role not in MembershipRole.values:
         raise ValidationError({"role": "Choose one of the roles."})
-    existing_user = User.objects.filter(email__iexact=email).first()
-    if existing_user is not None and existing_user.is_staff:
-        raise AccountsError(AccountsErrorCode.STAFF_EMAIL)
-    if Membership.objects.filter(
-        company=company, user__email__iexact=email, is_active=True
-    ).exists():
-        raise AccountsError(AccountsErrorCode.ALREADY_MEMBER)
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
+        _lock_company(company.pk)  # one invitation at a time per company: no twin links
+        existing_user = User.objects.filter(email__iexact=email).first()
+        if existing_user is not None and existing_user.is_staff:
+            raise AccountsError(AccountsErrorCode.STAFF_EMAIL)
+        if existing_user is not None and not existing_user.is_active:
+            raise AccountsError(AccountsErrorCode.ACCOUNT_DISABLED)
+        if Membership.objects.filter(
+            company=company, user__email__iexact=email, is_active=True
+        ).exists():
+            raise AccountsError(AccountsErrorCode.ALREADY_MEMBER)
         Invite.objects.filter(
             company=company,
             email__iexact=email,
@@ -433,13 +436,21 @@ def accept_invite(
                     AccountsErrorCode.ALREADY_MEMBER,
                     "You already have an account: sign in to accept this invitation.",
                 )
+            if user is not None and (not user.is_active or user.is_staff):
+                raise AccountsError(AccountsErrorCode.ACCOUNT_DISABLED)
             if user is None:
                 user = User(email=invite.email)
             if full_name.strip():
                 user.full_name = collapse_spaces(full_name)[:150]
             user.set_password(password)
-            user.is_active = True
-            user.save()
+            try:
+                with transaction.atomic():  # a twin invite accepted at the same moment
+                    user.save()
+            except IntegrityError as error:
+                raise AccountsError(
+                    AccountsErrorCode.ALREADY_MEMBER,
+                    "You already have an account: sign in to accept this invitation.",
+                ) from error
         elif user.email.lower() != invite.email.lower():
             raise AccountsError(
                 AccountsErrorCode.INVITE_UNKNOWN,
@@ -487,6 +498,11 @@ def revoke_invite(invite: Invite, *, by: User) -> bool:
 # --- team ---------------------------------------------------------------------------------
 
 
+def _lock_company(company_id: int) -> None:
+    """Serialise changes to one company's people (who is owner, who is invited)."""
+    Company.objects.select_for_update().filter(pk=company_id).values_list("pk").first()
+
+
 def _other_active_owners(membership: Membership) -> bool:
     return (
         Membership.objects.filter(
@@ -502,6 +518,7 @@ def change_member_role(membership: Membership, *, role: str, by: User) -> None:
     if role not in MembershipRole.values:
         raise ValidationError({"role": "Choose one of the roles."})
     with transaction.atomic():
+        _lock_company(membership.company_id)  # owners changing each other take turns
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
         if (
             locked.role == MembershipRole.OWNER
@@ -526,6 +543,7 @@ def change_member_role(membership: Membership, *, role: str, by: User) -> None:
 def set_member_active(membership: Membership, *, active: bool, by: User) -> None:
     """Give or take away a colleague's access to this company (not their whole account)."""
     with transaction.atomic():
+        _lock_company(membership.company_id)
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
         if not active:
             if locked.user_id == by.pk:

@@ -25,6 +25,8 @@ class DealerSession(SessionAuth):
             wanted = int(header) if header else request.session.get(CURRENT_COMPANY_SESSION_KEY)
         except ValueError as error:
             raise HttpError(400, "X-Company-Id must be a company id (a whole number).") from error
+        if wanted is not None and not 0 < wanted < 2**62:
+            raise HttpError(404, "No such company among yours.")
         membership = current_membership(user, wanted)
         if membership is None or (header and membership.company_id != wanted):
             raise HttpError(404, "No such company among yours.")

@@ -19,7 +19,7 @@ from django.utils.safestring import SafeString
 
 from dealerdesk.accounts.choices import AccessRequestStatus
 from dealerdesk.accounts.errors import AccountsError, AccountsErrorCode
-from dealerdesk.accounts.models import AccessRequest, Company
+from dealerdesk.accounts.models import AccessRequest
 from dealerdesk.accounts.queries import access_requests_for_staff, companies_for_staff
 from dealerdesk.accounts.services import (
     approve_access_request,
@@ -138,7 +138,10 @@ class AccessRequestAdmin(BackofficeAdmin):
         return queryset.filter(pk__in=access_requests_for_staff(request.user).values("pk"))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        same_name = Company.objects.filter(name_key=OuterRef("name_key")).order_by("pk")
+        # A manager is told only about matches among their own dealers.
+        same_name = (
+            companies_for_staff(request.user).filter(name_key=OuterRef("name_key")).order_by("pk")
+        )
         return (
             super()
             .get_queryset(request)

@@ -119,6 +119,12 @@ class UserAdmin(BackofficeAdmin, DjangoUserAdmin):
     def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
         return self.inlines if obj is not None else ()
 
+    def object_allows(self, request: HttpRequest, action: str, obj: Any) -> bool:
+        """Only a superuser changes a superuser (e-mail, password, access)."""
+        if getattr(obj, "is_superuser", False) and not request.user.is_superuser:
+            return action == VIEW
+        return True
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         readonly = tuple(self.readonly_fields)
         if not request.user.is_superuser:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
 from django.forms import BaseModelFormSet, ModelForm
@@ -105,6 +106,15 @@ class BackofficeAdmin(RoleAccess, admin.ModelAdmin):
         if not self.role_allows(request, action):
             return False
         return obj is None or self.object_allows(request, action, obj)
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """Django's per-object history names related objects of any dealer: admins only.
+        Managers read the audit log, which is scoped to their dealers."""
+        if role_of(request) is not Role.ADMIN:
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.role_allows(request, VIEW) or self.role_allows(request, CHANGE)

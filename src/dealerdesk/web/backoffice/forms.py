@@ -129,6 +129,14 @@ class ApproveAccessRequestForm(forms.Form):
             company_field.queryset = companies
         if self.match_in_scope and match is not None:
             company_field.initial = match.pk
+            if match.memberships.filter(role=MembershipRole.OWNER, is_active=True).exists():
+                # Anyone can type an existing dealer's name into the public form: joining a
+                # company that has an owner starts as a buyer unless staff decide otherwise.
+                self.fields["role"].initial = MembershipRole.BUYER
+                self.fields["role"].help_text = (
+                    f"{match.name} already has an owner; make this person an owner only if "
+                    "you have checked who they are."
+                )
         self.fields["name"].initial = access_request.company_name
         self.fields["invite_email"].initial = access_request.contact_email
         if not access_request.contact_email:
@@ -155,8 +163,8 @@ class ApproveAccessRequestForm(forms.Form):
         company = cleaned.get("company")
         if company is None and self.match is not None and not self.match_in_scope:
             raise ValidationError(
-                f"This request matches {self.match.name}, a dealer another manager looks "
-                "after. Ask a supplier admin to approve it."
+                "This request matches a dealer another manager looks after. Ask a supplier "
+                "admin to approve it."
             )
         if company is None and self.match is None and not str(cleaned.get("name", "")).strip():
             self.add_error("name", "Enter the new company's name, or choose an existing company.")

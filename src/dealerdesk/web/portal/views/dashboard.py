@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -48,11 +49,12 @@ def switch_company(request: HttpRequest) -> HttpResponse:
         raise Http404("No such company")
     choose_company(request, company_id)
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}) or not target:
-        target = "portal:dashboard"
+    local = target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    )
     # Pages of one company's objects make no sense for another: land on the section root.
-    if target.startswith(("/portal/products/", "/portal/team/")):
-        target = "portal:dashboard"
+    if not local or target.startswith(("/portal/products/", "/portal/team/")):
+        target = reverse("portal:dashboard")
     elif target.startswith("/portal/catalog/"):
         target = _without_params(target, "category", "brand", "page")
-    return redirect(target)
+    return HttpResponseRedirect(target)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from dealerdesk.accounts import services
 from dealerdesk.accounts.choices import InviteStatus
-from dealerdesk.accounts.errors import AccountsError
+from dealerdesk.accounts.errors import AccountsError, AccountsErrorCode
 from dealerdesk.accounts.models import Invite, Membership
 from dealerdesk.accounts.queries import colleagues, company_invites
 from dealerdesk.web.portal.access import dealer, dealer_required, owner_required
@@ -57,7 +57,17 @@ def invite(request: HttpRequest) -> HttpResponse:
                 base_url=request.build_absolute_uri("/"),
             )
         except AccountsError as error:
-            form.add_error("email", error.message)
+            # Whether an address belongs to the supplier's staff is not a dealer's business.
+            hidden = error.code in {
+                AccountsErrorCode.STAFF_EMAIL,
+                AccountsErrorCode.ACCOUNT_DISABLED,
+            }
+            form.add_error(
+                "email",
+                "This address cannot be invited from the portal; your manager can help."
+                if hidden
+                else error.message,
+            )
         except ValidationError as error:
             for field, field_errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, field_errors)

@@ -189,3 +189,48 @@ class ProductAttributeValueFactory(DjangoModelFactory):
 class CatalogAssignmentFactory(DjangoModelFactory):
     class Meta:
         model = CatalogAssignment
+
+
+# --- inventory ----------------------------------------------------------------------------
+
+
+class WarehouseFactory(DjangoModelFactory):
+    class Meta:
+        model = "inventory.Warehouse"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"WH{n:03d}")
+    name = factory.Sequence(lambda n: f"Warehouse {n}")
+    address = "1 Depot Road"
+    lead_time_days = 1
+    open_to_all = False
+
+
+class WarehouseAccessFactory(DjangoModelFactory):
+    """Give exactly one of company, customer_group or region."""
+
+    class Meta:
+        model = "inventory.WarehouseAccess"
+
+    warehouse = factory.SubFactory(WarehouseFactory)
+
+
+class StockLevelFactory(DjangoModelFactory):
+    class Meta:
+        model = "inventory.StockLevel"
+
+    product = factory.SubFactory(ProductFactory)
+    warehouse = factory.SubFactory(WarehouseFactory)
+    on_hand = Decimal("0")
+    reserved = Decimal("0")
+    safety_stock = Decimal("0")
+
+
+class IncomingStockFactory(DjangoModelFactory):
+    class Meta:
+        model = "inventory.IncomingStock"
+
+    product = factory.SubFactory(ProductFactory)
+    warehouse = factory.SubFactory(WarehouseFactory)
+    quantity = Decimal("10")
+    expected_date = None

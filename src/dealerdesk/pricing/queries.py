@@ -205,10 +205,24 @@ def price_lines(
     return [price_line(context, product_id, quantity) for product_id, quantity in lines]
 
 
+def product_prices(
+    company: Company,
+    contract: Contract,
+    product_id: int,
+    quantity: Decimal,
+    at: datetime | None = None,
+) -> tuple[PricedLine, list[tuple[Decimal, PricedLine]]]:
+    """A product page's prices from one read: the line at ``quantity`` and the price at
+    each quantity break the dealer can reach ("1+: 118.00, 50+: 112.10")."""
+    context = pricing_context(company, contract, [product_id], at)
+    breaks = context.breaks.get(product_id, ())
+    thresholds = sorted({min(quantity, Decimal(1))} | {b.min_quantity for b in breaks})
+    table = [(q, price_line(context, product_id, q)) for q in thresholds]
+    return price_line(context, product_id, quantity), table
+
+
 def quantity_break_table(
     company: Company, contract: Contract, product_id: int, at: datetime | None = None
 ) -> list[tuple[Decimal, PricedLine]]:
     """The price at each threshold the dealer can reach ("1+: 118.00, 50+: 112.10")."""
-    context = pricing_context(company, contract, [product_id], at)
-    thresholds = sorted({Decimal(1)} | {b.min_quantity for b in context.breaks.get(product_id, ())})
-    return [(q, price_line(context, product_id, q)) for q in thresholds]
+    return product_prices(company, contract, product_id, Decimal(1), at)[1]

@@ -8,13 +8,20 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from dealerdesk.accounts.queries import active_memberships
+from dealerdesk.pricing.queries import contracts_for
 from dealerdesk.web.portal.access import membership_of
+from dealerdesk.web.portal.offers import current_contract
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
     context: dict[str, Any] = {"supplier_name": settings.DEALERDESK_SUPPLIER_NAME}
     path = request.path
     if request.user.is_authenticated and not path.startswith(("/backoffice/", "/static/")):
-        context["current_membership"] = membership_of(request)
+        membership = membership_of(request)
+        context["current_membership"] = membership
         context["all_memberships"] = lambda: active_memberships(request.user)
+        if membership is not None:
+            company = membership.company
+            context["contracts"] = lambda: list(contracts_for(company))
+            context["current_contract"] = lambda: current_contract(request, company)
     return context

@@ -26,6 +26,7 @@ urlpatterns = [
     path("portal/", dashboard.dashboard, name="dashboard"),
     path("portal/company/", dashboard.switch_company, name="switch_company"),
     path("portal/catalog/", catalog.catalog, name="catalog"),
+    path("portal/contract/", catalog.switch_contract, name="switch_contract"),
     path("portal/products/<int:pk>/", catalog.product, name="product"),
     path("portal/team/", team.team, name="team"),
     path("portal/team/invite/", team.invite, name="team_invite"),

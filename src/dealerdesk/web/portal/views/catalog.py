@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from dealerdesk.catalog.queries import (
     CatalogFilters,
@@ -14,6 +17,12 @@ from dealerdesk.catalog.queries import (
     scope_for_company,
 )
 from dealerdesk.web.portal.access import dealer, dealer_required
+from dealerdesk.web.portal.offers import (
+    choose_contract,
+    current_contract,
+    offers_for,
+    product_offer,
+)
 
 
 def _int(value: str | None) -> int | None:
@@ -52,17 +61,53 @@ def catalog(request: HttpRequest) -> HttpResponse:
         page = catalog_page(scope, filters)
     except CategoryNotVisible as error:
         raise Http404("No such category in your catalog") from error
+    company = dealer(request).company
+    offers = offers_for(company, current_contract(request, company), page.products, scope)
     template = "portal/catalog/_results.html" if request.htmx else "portal/catalog/list.html"  # type: ignore[attr-defined]
     return render(
         request,
         template,
-        {"page": page, "list_url_name": "portal:catalog", "product_url_name": "portal:product"},
+        {
+            "page": page,
+            "offers": offers,
+            "list_url_name": "portal:catalog",
+            "product_url_name": "portal:product",
+        },
     )
 
 
 @dealer_required
 def product(request: HttpRequest, pk: int) -> HttpResponse:
-    detail = product_detail(scope_for_company(request.company), pk)  # type: ignore[attr-defined]
+    company = dealer(request).company
+    scope = scope_for_company(company)
+    detail = product_detail(scope, pk)
     if detail is None:
         raise Http404("No such product in your catalog")
-    return render(request, "portal/catalog/product.html", {"detail": detail})
+    contract = current_contract(request, company)
+    offer, breaks = product_offer(company, contract, detail.product, scope)
+    return render(
+        request,
+        "portal/catalog/product.html",
+        {
+            "detail": detail,
+            "offer": offer,
+            "breaks": breaks if len(breaks) > 1 else [],
+            "list_url_name": "portal:catalog",
+        },
+    )
+
+
+@require_POST
+@dealer_required
+def switch_contract(request: HttpRequest) -> HttpResponse:
+    """Choose the contract prices follow; then back to the page (htmx swaps its main part)."""
+    company = dealer(request).company
+    try:
+        contract_id = int(request.POST.get("contract", ""))
+    except ValueError as error:
+        raise Http404("No such contract") from error
+    if not 0 < contract_id < 2**62 or choose_contract(request, company, contract_id) is None:
+        raise Http404("No such contract")
+    target = request.POST.get("next", "")
+    local = target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()})
+    return HttpResponseRedirect(target if local else reverse("portal:dashboard"))

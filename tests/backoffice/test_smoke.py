@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -10,9 +12,23 @@ from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import models
 from django.test import Client, RequestFactory
+from django.utils import timezone
 
 from dealerdesk.accounts.services import create_invite
 from dealerdesk.catalog.models import ProductImage
+from dealerdesk.inventory.models import DefaultWarehouse
+from dealerdesk.inventory.services import set_stock_level
+from dealerdesk.pricing.choices import PromotionKind
+from dealerdesk.pricing.models import (
+    Contract,
+    CustomerPrice,
+    Price,
+    PriceList,
+    PriceListItem,
+    PriceType,
+    Promotion,
+    QuantityBreak,
+)
 from dealerdesk.web.backoffice.site import backoffice_site
 from tests import factories as f
 from tests.backoffice.conftest import bo
@@ -20,7 +36,7 @@ from tests.conftest import World
 
 # Pages that refuse "add" by design: requests come from the public form, the log is written
 # by the system.
-NO_ADD = {"accounts.accessrequest", "core.auditentry"}
+NO_ADD = {"accounts.accessrequest", "core.auditentry", "inventory.stockmovement"}
 # Reference lists only supplier admins keep.
 ADMIN_ONLY = {"accounts.region", "accounts.customergroup", "accounts.tier"}
 
@@ -34,7 +50,40 @@ def every_model(world: World) -> World:
     f.TierFactory()
     f.ProductAttributeValueFactory(product=world.product_a)
     ProductImage.objects.create(product=world.product_a, image="products/a.png", alt_text="A")
+    _pricing_and_stock(world)
     return world
+
+
+def _pricing_and_stock(world: World) -> None:
+    """One row of each pricing and inventory model (the ledger row comes from the service)."""
+    now = timezone.now()
+    base = PriceType.objects.create(code="WHS", name="Wholesale", currency="EUR", is_base=True)
+    Price.objects.create(product=world.product_a, price_type=base, amount=Decimal("120"))
+    contract = Contract.objects.create(company=world.company_a, name="Prepayment", currency="EUR")
+    price_list = PriceList.objects.create(
+        name="Group list", customer_group=world.company_a.customer_group
+    )
+    PriceListItem.objects.create(
+        price_list=price_list, product=world.product_a, amount=Decimal("110")
+    )
+    CustomerPrice.objects.create(
+        company=world.company_a, contract=contract, product=world.product_a, amount=Decimal("100")
+    )
+    QuantityBreak.objects.create(
+        product=world.product_a, min_quantity=Decimal("10"), discount_percent=Decimal("5")
+    )
+    Promotion.objects.create(
+        name="Spring",
+        kind=PromotionKind.PERCENT_OFF,
+        value=Decimal("10"),
+        starts_at=now,
+        ends_at=now + timedelta(days=7),
+        product=world.product_a,
+    )
+    warehouse = f.WarehouseFactory(open_to_all=True)
+    f.WarehouseAccessFactory(warehouse=warehouse, company=world.company_a)
+    DefaultWarehouse.objects.create(company=world.company_a, warehouse=warehouse)
+    set_stock_level(world.product_a, warehouse, on_hand=Decimal("5"))
 
 
 def _info(model: type[models.Model]) -> str:

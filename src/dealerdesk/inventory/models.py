@@ -132,9 +132,10 @@ class DefaultWarehouse(TimeStampedModel):
 
 class StockLevelQuerySet(models.QuerySet["StockLevel"]):
     def annotate_available(self) -> StockLevelQuerySet:
-        """Adds ``available`` = on hand - reserved - safety stock (may be negative here)."""
+        """Adds ``available_quantity`` = on hand - reserved - safety stock (may be negative
+        here; the ``available`` property clamps at zero)."""
         return self.annotate(
-            available=ExpressionWrapper(
+            available_quantity=ExpressionWrapper(
                 F("on_hand") - F("reserved") - F("safety_stock"),
                 output_field=models.DecimalField(max_digits=DIGITS, decimal_places=PLACES),
             )

@@ -5,5 +5,7 @@ from dealerdesk.web.backoffice import (  # noqa: F401 (imported to register)
     admin_accounts,
     admin_audit,
     admin_catalog,
+    admin_inventory,
     admin_people,
+    admin_pricing,
 )

@@ -10,6 +10,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, Q
+from django.utils import timezone
 from stdnum import ean
 
 from dealerdesk.accounts.choices import (
@@ -33,7 +34,32 @@ from dealerdesk.demo import seed as seed_module
 from dealerdesk.demo.catalog_data import allocate, capacity, category_specs, generate_products
 from dealerdesk.demo.people import GROUPS, NAMED_DEALERS, PASSWORD
 from dealerdesk.demo.seed import DEFAULT_SEED, SCALES, row_counts, seed_demo
+from dealerdesk.demo.seed_commerce import PRICE_RANGES, wholesale_prices
 from dealerdesk.demo.spec import ATTRIBUTE_CODES
+from dealerdesk.demo.vocabulary import DEPARTMENTS
+from dealerdesk.inventory.availability import (
+    BandedDisplay,
+    display_strategy_for,
+    format_quantity,
+)
+from dealerdesk.inventory.models import (
+    DefaultWarehouse,
+    IncomingStock,
+    StockLevel,
+    Warehouse,
+    WarehouseAccess,
+)
+from dealerdesk.inventory.queries import availability_for, default_warehouse_for, warehouses_for
+from dealerdesk.pricing.models import (
+    Contract,
+    CustomerPrice,
+    Price,
+    PriceList,
+    PriceType,
+    Promotion,
+    QuantityBreak,
+)
+from dealerdesk.pricing.queries import contracts_for, price_lines, quantity_break_table
 
 pytestmark = pytest.mark.django_db
 
@@ -286,6 +312,255 @@ def test_the_loaded_products_are_the_generators_products() -> None:
     loaded = list(Product.objects.order_by("external_id").values_list("sku", "name"))
     expected = [(p.sku, p.name) for p in generate_products(SCALES["small"].products, DEFAULT_SEED)]
     assert loaded == expected
+
+
+# --- prices, contracts, warehouses and stock ------------------------------------------------
+
+
+def _default_contract(company: Company) -> Contract:
+    return Contract.objects.get(company=company, is_default=True)
+
+
+def _unit(company: Company, contract: Contract, product_id: int) -> Decimal:
+    (line,) = price_lines(company, contract, [(product_id, Decimal(1))])
+    assert line.priced, (company.name, product_id, line.reason)
+    assert line.unit_price is not None
+    return line.unit_price.amount
+
+
+def test_price_types_have_one_base_per_currency_and_every_product_a_price() -> None:
+    _seed("--no-images")
+    types = {t.code: t for t in PriceType.objects.all()}
+
+    assert {t.name for t in types.values()} == {"Retail", "Wholesale", "Dealer A", "Wholesale USD"}
+    assert {(t.currency, t.name) for t in types.values() if t.is_base} == {
+        ("EUR", "Wholesale"),
+        ("USD", "Wholesale USD"),
+    }
+    products = Product.objects.count()
+    for code in types:
+        assert Price.objects.filter(price_type__code=code).count() == products, code
+    wholesale = dict(
+        Price.objects.filter(price_type__code="WHOLESALE").values_list("product_id", "amount")
+    )
+    for product_id, amount in Price.objects.filter(price_type__code="DEALER-A").values_list(
+        "product_id", "amount"
+    ):
+        assert amount < wholesale[product_id]
+        assert amount >= wholesale[product_id] * Decimal("0.89")
+    for product_id, amount in Price.objects.filter(price_type__code="RETAIL").values_list(
+        "product_id", "amount"
+    ):
+        assert amount > wholesale[product_id]
+    assert all(amount > 0 for amount in wholesale.values())
+    # Plausible per category: cable per metre in cents to euros, tools dearer.
+    cable = Price.objects.filter(
+        price_type__code="WHOLESALE", product__name__startswith="Cable NYM-J"
+    ).values_list("amount", flat=True)
+    assert cable
+    assert all(Decimal("0.3") <= amount <= 12 for amount in cable)
+    boards = Price.objects.filter(
+        price_type__code="WHOLESALE", product__name__startswith="Gypsum board"
+    ).values_list("amount", flat=True)
+    assert all(Decimal(4) <= amount <= 17 for amount in boards)
+
+
+def test_the_loaded_wholesale_prices_are_the_generators_prices() -> None:
+    _seed("--no-images")
+    specs = generate_products(SCALES["small"].products, DEFAULT_SEED)
+    prices = wholesale_prices(specs, DEFAULT_SEED)
+    expected = dict(zip((s.external_id for s in specs), prices, strict=True))
+    loaded = dict(
+        Price.objects.filter(price_type__code="WHOLESALE").values_list(
+            "product__external_id", "amount"
+        )
+    )
+    assert loaded == expected
+
+
+def test_dealer_one_has_its_contracts_and_one_default() -> None:
+    _seed("--no-images")
+    one = Company.objects.get(name="Dealer One")
+    contracts = list(contracts_for(one))
+
+    assert len(contracts) >= 3
+    assert [c.is_default for c in contracts].count(True) == 1
+    assert contracts[0].is_default
+    assert contracts[0].name == "100% prepayment"
+    by_name = {c.name: c for c in contracts}
+    assert {"Deferment 30 days", "Deferment 45 days", "USD contract"} <= set(by_name)
+    assert by_name["Deferment 30 days"].payment_terms_days == 30
+    assert by_name["Deferment 30 days"].markup_percent == Decimal(3)
+    assert by_name["Deferment 45 days"].markup_percent == Decimal("4.5")
+    usd = by_name["USD contract"]
+    assert usd.currency == "USD"
+    assert usd.price_type is not None
+    assert usd.price_type.currency == "USD"
+    two = Company.objects.get(name="Dealer Two")
+    two_default = _default_contract(two)
+    assert two_default.name == "Deferment 15 days"
+    assert two_default.price_type is not None
+    assert two_default.price_type.name == "Dealer A"
+    # Every demo dealer has exactly one default contract.
+    assert Contract.objects.filter(is_default=True).count() == Company.objects.count()
+
+
+def test_the_two_demo_dealers_see_different_prices_for_the_same_product() -> None:
+    _seed("--no-images")
+    one = Company.objects.get(name="Dealer One")
+    two = Company.objects.get(name="Dealer Two")
+    shared = set(
+        CustomerPrice.objects.filter(company=one, contract__isnull=True).values_list(
+            "product_id", flat=True
+        )
+    ) & set(CustomerPrice.objects.filter(company=two).values_list("product_id", flat=True))
+    assert shared, "a product both dealers have a negotiated price for"
+    product_id = min(shared)
+    assert product_id in _visible_product_ids(one)
+    assert product_id in _visible_product_ids(two)
+
+    unit_one = _unit(one, _default_contract(one), product_id)
+    unit_two = _unit(two, _default_contract(two), product_id)
+
+    assert unit_one != unit_two
+    # A negotiated price is always below what the dealer's default contract would give.
+    for company in (one, two):
+        priced = CustomerPrice.objects.filter(company=company, contract__isnull=True)
+        lines = price_lines(
+            company,
+            _default_contract(company),
+            [(pk, Decimal(1)) for pk in priced.values_list("product_id", flat=True)],
+        )
+        for line in lines:
+            rules = [step.rule for step in line.steps]
+            negotiated = line.steps[rules.index("customer_price")]
+            before = line.steps[rules.index("customer_price") - 1]
+            assert negotiated.unit_price < before.unit_price, (company.name, line.explanation)
+    assert 25 <= CustomerPrice.objects.filter(company=one).count() <= 45
+    assert 8 <= CustomerPrice.objects.filter(company=two).count() <= 12
+    assert CustomerPrice.objects.filter(company=one, contract__isnull=False).exists()
+
+
+def test_switching_contract_changes_dealer_ones_price() -> None:
+    _seed("--no-images")
+    one = Company.objects.get(name="Dealer One")
+    special = set(CustomerPrice.objects.filter(company=one).values_list("product_id", flat=True))
+    listed = set(PriceList.objects.values_list("items__product_id", flat=True))
+    product_id = min(_visible_product_ids(one) - special - listed)
+    deferment = Contract.objects.get(company=one, name="Deferment 30 days")
+    usd = Contract.objects.get(company=one, name="USD contract")
+
+    prepayment = _unit(one, _default_contract(one), product_id)
+    deferred = _unit(one, deferment, product_id)
+    (dollars,) = price_lines(one, usd, [(product_id, Decimal(1))])
+
+    assert deferred > prepayment
+    assert dollars.priced
+    assert dollars.currency == "USD"
+
+
+def test_price_lists_breaks_and_promotions_are_there_to_show() -> None:
+    _seed("--no-images")
+    one = Company.objects.get(name="Dealer One")
+    lists = {p.priority: p for p in PriceList.objects.all()}
+    assert lists[10].customer_group == one.customer_group
+    assert 30 <= lists[10].items.count() <= 50
+    assert lists[5].tier == one.tier
+
+    with_breaks = QuantityBreak.objects.values("product").distinct().count()
+    assert 0.08 <= with_breaks / Product.objects.count() <= 0.25
+    assert QuantityBreak.objects.filter(company=one).exists()
+    broken = QuantityBreak.objects.filter(company__isnull=True, customer_group__isnull=True)
+    product_id = broken.filter(product_id__in=_visible_product_ids(one)).first()
+    assert product_id is not None
+    table = quantity_break_table(one, _default_contract(one), product_id.product_id)
+    assert len(table) >= 3
+    assert table[-1][1].unit_price is not None
+    assert table[0][1].unit_price is not None
+    assert table[-1][1].unit_price.amount < table[0][1].unit_price.amount
+
+    now = timezone.now()
+    running = Promotion.objects.filter(starts_at__lte=now, ends_at__gt=now, is_active=True)
+    assert running.count() >= 3
+    assert {bool(p.brand_id) for p in running} >= {True}
+    assert running.filter(category__isnull=False).exists()
+    assert running.filter(kind="fixed_price", product__isnull=False).exists()
+    assert Promotion.objects.filter(starts_at__gt=now).exists()
+    visible = sorted(_visible_product_ids(one))
+    lines = price_lines(one, _default_contract(one), [(pk, Decimal(1)) for pk in visible])
+    promoted = [line for line in lines if line.promotion]
+    assert promoted, "a running promotion applies to some product Dealer One sees"
+    assert all(line.priced for line in lines)
+
+
+def test_both_demo_dealers_have_a_default_warehouse_and_availability() -> None:
+    _seed("--no-images")
+    one = Company.objects.get(name="Dealer One")
+    two = Company.objects.get(name="Dealer Two")
+    assert Warehouse.objects.count() >= 3
+    assert Warehouse.objects.filter(open_to_all=True).count() == 1
+    assert WarehouseAccess.objects.filter(customer_group__isnull=False).exists()
+
+    defaults = {}
+    for company in (one, two):
+        chosen = DefaultWarehouse.objects.get(company=company).warehouse
+        assert default_warehouse_for(company) == chosen
+        assert chosen in warehouses_for(company)
+        defaults[company.name] = chosen
+        product_id = min(_visible_product_ids(company))
+        answer = availability_for(company, [product_id])
+        assert answer[product_id].warehouses
+        default = answer[product_id].default
+        assert default is not None
+        assert default.warehouse.id == chosen.pk
+    assert defaults["Dealer One"] != defaults["Dealer Two"]
+    assert len(warehouses_for(one)) != len(warehouses_for(two))
+
+
+def test_dealer_one_sees_exact_stock_and_dealer_two_bands() -> None:
+    _seed("--no-images")
+    one = Company.objects.get(name="Dealer One")
+    two = Company.objects.get(name="Dealer Two")
+
+    exact = availability_for(one, _visible_product_ids(one))
+    assert any(a.total.exact and a.total.exact > 0 for a in exact.values())
+
+    strategy = display_strategy_for(two)
+    assert isinstance(strategy, BandedDisplay)
+    lowest = strategy.bands[0]
+    bands = {f">{format_quantity(band)}" for band in strategy.bands}
+    answer = availability_for(two, _visible_product_ids(two))
+    labels = [row.stock.label for a in answer.values() for row in a.warehouses]
+    labels += [a.total.label for a in answer.values()]
+    assert all(a.default is not None and a.default.stock.exact is None for a in answer.values())
+    assert all(row.stock.exact is None for a in answer.values() for row in a.warehouses)
+    for label in labels:
+        assert label in bands | {"Out of stock"} or (
+            label.isdigit() and 0 < int(label) <= lowest
+        ), label
+    assert any(label.startswith(">") for label in labels)
+    assert all(a.total.exact is None for a in answer.values())
+
+
+def test_stock_looks_like_a_real_warehouse() -> None:
+    _seed("--no-images")
+    levels = StockLevel.objects.all()
+    products, warehouses = Product.objects.count(), Warehouse.objects.count()
+
+    assert levels.count() == products * warehouses  # small: every warehouse carries everything
+    assert levels.filter(on_hand=0).count() > levels.count() * 0.1
+    assert levels.filter(on_hand__gt=0, on_hand__lte=20).exists()
+    assert levels.filter(on_hand__gt=1000).exists()
+    assert levels.filter(reserved__gt=0).exists()
+    assert levels.filter(safety_stock__gt=0).exists()
+    incoming = IncomingStock.objects.all()
+    assert incoming.values("product", "warehouse").distinct().count() / levels.count() >= 0.05
+    assert incoming.filter(expected_date__gt=timezone.localdate()).exists()
+    assert all(quantity > 0 for quantity in incoming.values_list("quantity", flat=True))
+
+
+def test_every_leaf_has_a_price_range() -> None:
+    assert {leaf.code for dept in DEPARTMENTS for leaf in dept.leaves} <= set(PRICE_RANGES)
 
 
 # --- the generator, without the database ---------------------------------------------------

@@ -42,7 +42,7 @@ from dealerdesk.catalog.models import (
 )
 from dealerdesk.core.text import company_key
 from dealerdesk.demo import images
-from dealerdesk.demo.catalog_data import generate_products
+from dealerdesk.demo.catalog_data import ProductSpec, generate_products
 from dealerdesk.demo.people import (
     ADMIN_EMAIL,
     DEALER_ONE,
@@ -62,6 +62,17 @@ from dealerdesk.demo.people import (
     generate_staff,
 )
 from dealerdesk.demo.seed_catalog import BATCH, CatalogLoader, ErpClock, Log
+from dealerdesk.demo.seed_commerce import CommerceLoader, CommercePlan
+from dealerdesk.inventory.models import IncomingStock, StockLevel, Warehouse
+from dealerdesk.pricing.models import (
+    Contract,
+    CustomerPrice,
+    Price,
+    PriceListItem,
+    PriceType,
+    Promotion,
+    QuantityBreak,
+)
 
 DEFAULT_SEED = 20261123
 DEALER_CHUNK = 2000
@@ -75,13 +86,18 @@ class Scale:
     extra_staff: int
     image_per_leaf: int | None  # product images per leaf category; None = every product
     prospects: int
+    commerce: CommercePlan
 
 
 SCALES = {
     "small": Scale(products=480, companies=len(NAMED_DEALERS), extra_staff=0,
-                   image_per_leaf=None, prospects=0),
+                   image_per_leaf=None, prospects=0,
+                   commerce=CommercePlan(usd_products=None, retail_skip=0,
+                                         partial_stock=False, customer_priced=0)),
     "large": Scale(products=50_000, companies=10_000, extra_staff=24, image_per_leaf=4,
-                   prospects=60),
+                   prospects=60,
+                   commerce=CommercePlan(usd_products=5_000, retail_skip=3,
+                                         partial_stock=True, customer_priced=2_000)),
 }  # fmt: skip
 
 
@@ -113,6 +129,16 @@ def row_counts() -> dict[str, int]:
         ("staff", StaffProfile),
         ("catalog assignments", CatalogAssignment),
         ("access requests", AccessRequest),
+        ("price types", PriceType),
+        ("prices", Price),
+        ("contracts", Contract),
+        ("price list items", PriceListItem),
+        ("customer prices", CustomerPrice),
+        ("quantity breaks", QuantityBreak),
+        ("promotions", Promotion),
+        ("warehouses", Warehouse),
+        ("stock levels", StockLevel),
+        ("incoming receipts", IncomingStock),
     )
     return {label: model.objects.count() for label, model in models}
 
@@ -160,6 +186,8 @@ class _Loader:
         self.staff: dict[str, StaffProfile] = {}
         self.user_ids: dict[str, int] = {}
         self.served: dict[str, Sequence[str]] = {}  # staff e-mail -> category codes
+        self.specs: Sequence[ProductSpec] = ()
+        self.commerce: CommerceLoader | None = None
 
     def run(self) -> None:
         self._phase("reference data", self._reference)
@@ -169,6 +197,8 @@ class _Loader:
         self._phase("products", self._products)
         self._phase("dealers", self._dealers)
         self._phase("group catalogs", self._group_catalogs)
+        self._phase("prices and contracts", self._prices_and_contracts)
+        self._phase("warehouses and stock", self._warehouses_and_stock)
         self._phase("access requests and invites", self._prospects)
 
     def _phase(self, label: str, step: Callable[[], None]) -> None:
@@ -277,7 +307,7 @@ class _Loader:
     # --- catalog -------------------------------------------------------------------------------
 
     def _products(self) -> None:
-        specs = generate_products(self.plan.products, self.seed)
+        specs = self.specs = generate_products(self.plan.products, self.seed)
         per_leaf = self.plan.image_per_leaf if self.images_on else 0
         self.catalog.load_products(specs, per_leaf)
         self.catalog.assign_staff(self.staff, self.served)
@@ -291,6 +321,30 @@ class _Loader:
                 for code in g.categories
             ]
         )
+
+    # --- prices, contracts, warehouses and stock -------------------------------------------------
+
+    def _commerce(self) -> CommerceLoader:
+        if self.commerce is None:
+            self.commerce = CommerceLoader(
+                plan=self.plan.commerce,
+                seed=self.seed,
+                clock=self.clock,
+                log=self.log,
+                specs=self.specs,
+                categories=self.catalog.categories,
+                brand_ids=self.catalog.brand_ids,
+                regions=self.regions,
+                groups=self.groups,
+                tiers=self.tiers,
+            )
+        return self.commerce
+
+    def _prices_and_contracts(self) -> None:
+        self._commerce().load_prices_and_contracts()
+
+    def _warehouses_and_stock(self) -> None:
+        self._commerce().load_warehouses_and_stock()
 
     # --- dealers -------------------------------------------------------------------------------
 

@@ -178,3 +178,20 @@ def test_invalid_currency_is_a_field_error(world):
     with pytest.raises(ValidationError) as error:
         contract.full_clean()
     assert "currency" in error.value.message_dict
+
+
+def test_the_break_table_starts_at_the_minimum_order(world, wholesale, contract_a):
+    from dealerdesk.pricing.queries import product_prices
+
+    price(world.product_a, wholesale, "1")
+    for threshold, percent in ((100, 2), (500, 5), (1000, 10)):
+        QuantityBreak.objects.create(
+            product=world.product_a,
+            min_quantity=Decimal(threshold),
+            discount_percent=Decimal(percent),
+        )
+
+    line, table = product_prices(world.company_a, contract_a, world.product_a.pk, Decimal(500))
+
+    assert line.unit_price.amount == Decimal("0.95")
+    assert [q for q, _ in table] == [Decimal(500), Decimal(1000)]

@@ -212,11 +212,12 @@ def product_prices(
     quantity: Decimal,
     at: datetime | None = None,
 ) -> tuple[PricedLine, list[tuple[Decimal, PricedLine]]]:
-    """A product page's prices from one read: the line at ``quantity`` and the price at
-    each quantity break the dealer can reach ("1+: 118.00, 50+: 112.10")."""
+    """A product page's prices from one read: the line at ``quantity`` (the smallest the
+    dealer may order) and the price from there and at each larger quantity break
+    ("1+: 118.00, 50+: 112.10")."""
     context = pricing_context(company, contract, [product_id], at)
     breaks = context.breaks.get(product_id, ())
-    thresholds = sorted({min(quantity, Decimal(1))} | {b.min_quantity for b in breaks})
+    thresholds = sorted({quantity} | {b.min_quantity for b in breaks if b.min_quantity > quantity})
     table = [(q, price_line(context, product_id, q)) for q in thresholds]
     return price_line(context, product_id, quantity), table
 

@@ -9,6 +9,7 @@ dealers the number cannot leave the server through it.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -55,15 +56,16 @@ HIDDEN = StockDisplay(label="", in_stock=None, exact=None)
 OUT = StockDisplay(label=OUT_OF_STOCK, in_stock=False, exact=None)
 
 
-class StockDisplayStrategy:
+class StockDisplayStrategy(ABC):
     """Turns an exact available quantity into what one dealer may see."""
 
     policy: ClassVar[StockDisplayPolicy]
     # False: the dealer learns nothing about stock (not even incoming receipts).
     shows_stock: ClassVar[bool] = True
 
+    @abstractmethod
     def show(self, quantity: Decimal) -> StockDisplay:
-        raise NotImplementedError
+        """The label (and, under the exact policy only, the number) for ``quantity``."""
 
 
 @dataclass(frozen=True)

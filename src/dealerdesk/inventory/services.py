@@ -150,17 +150,8 @@ def set_stock_level(
 
         movement = None
         if on_hand_delta or reserved_delta:
-            movement = StockMovement.objects.create(
-                product_id=level.product_id,
-                warehouse_id=level.warehouse_id,
-                kind=kind,
-                on_hand_delta=on_hand_delta,
-                reserved_delta=reserved_delta,
-                on_hand_after=level.on_hand,
-                reserved_after=level.reserved,
-                reference=reference,
-                actor=_user(actor),
-                source=source,
+            movement = _ledger_row(
+                level, kind, reference, actor, source, on_hand_delta, reserved_delta
             )
         audit.record(
             actor=actor,
@@ -379,10 +370,24 @@ def _move(
 ) -> StockMovement:
     StockLevel.objects.filter(pk=level.pk).update(reserved=F("reserved") + reserved_delta)
     level.refresh_from_db(fields=["on_hand", "reserved"])
+    return _ledger_row(level, kind, reference, actor, source, ZERO, reserved_delta)
+
+
+def _ledger_row(
+    level: StockLevel,
+    kind: StockMovementKind,
+    reference: str,
+    actor: Any,
+    source: str,
+    on_hand_delta: Decimal,
+    reserved_delta: Decimal,
+) -> StockMovement:
+    """One movement with the figures the row holds after it."""
     return StockMovement.objects.create(
         product_id=level.product_id,
         warehouse_id=level.warehouse_id,
         kind=kind,
+        on_hand_delta=on_hand_delta,
         reserved_delta=reserved_delta,
         on_hand_after=level.on_hand,
         reserved_after=level.reserved,

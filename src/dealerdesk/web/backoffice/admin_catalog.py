@@ -29,38 +29,21 @@ from dealerdesk.catalog.models import (
 from dealerdesk.core.barcodes import normalize_gtin
 from dealerdesk.web.backoffice.base import (
     EVERYTHING,
-    READ_ONLY,
     VIEW,
     BackofficeAdmin,
-    BackofficeTabularInline,
+    SharedDataAdmin,
+    SharedDataInline,
 )
 from dealerdesk.web.backoffice.display import thumbnail
 from dealerdesk.web.backoffice.forms import check_image_size
 from dealerdesk.web.backoffice.roles import Role, role_of
 from dealerdesk.web.backoffice.site import backoffice_site
 
-
-class CatalogAdmin(BackofficeAdmin):
-    """Catalog data is the same for every staff member: admins edit, managers read."""
-
-    manager_permissions = READ_ONLY
-
-    def scope_for_manager(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset
-
-
-class CatalogInline(BackofficeTabularInline):
-    manager_permissions = READ_ONLY
-
-    def scope_for_manager(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset
-
-
 # --- categories, brands, attributes -------------------------------------------------------
 
 
 @admin.register(Category, site=backoffice_site)
-class CategoryAdmin(CatalogAdmin):
+class CategoryAdmin(SharedDataAdmin):
     list_display = (
         "indented_name",
         "parent",
@@ -110,7 +93,7 @@ class CategoryAdmin(CatalogAdmin):
 
 
 @admin.register(Brand, site=backoffice_site)
-class BrandAdmin(CatalogAdmin):
+class BrandAdmin(SharedDataAdmin):
     list_display = ("name", "external_id", "product_count")
     search_fields = ("name", "external_id")
     readonly_fields = ("erp_version", "erp_changed_at")
@@ -124,7 +107,7 @@ class BrandAdmin(CatalogAdmin):
 
 
 @admin.register(Attribute, site=backoffice_site)
-class AttributeAdmin(CatalogAdmin):
+class AttributeAdmin(SharedDataAdmin):
     list_display = ("name", "code", "unit", "sort_order")
     search_fields = ("name", "code")
     prepopulated_fields = {"code": ("name",)}
@@ -159,7 +142,7 @@ class BarcodeFormSet(BaseInlineFormSet):
             raise forms.ValidationError("Mark one barcode as primary, not several.")
 
 
-class BarcodeInline(CatalogInline):
+class BarcodeInline(SharedDataInline):
     model = Barcode
     form = BarcodeForm
     formset = BarcodeFormSet
@@ -175,7 +158,7 @@ class ProductImageForm(forms.ModelForm):
         return check_image_size(self.cleaned_data.get("image"))
 
 
-class ProductImageInline(CatalogInline):
+class ProductImageInline(SharedDataInline):
     model = ProductImage
     form = ProductImageForm
     fields = ("preview", "image", "alt_text", "sort_order")
@@ -186,7 +169,7 @@ class ProductImageInline(CatalogInline):
         return thumbnail(image.image, 64)
 
 
-class ProductAttributeValueInline(CatalogInline):
+class ProductAttributeValueInline(SharedDataInline):
     model = ProductAttributeValue
     fields = ("attribute", "value")
     autocomplete_fields = ("attribute",)
@@ -197,7 +180,7 @@ class ProductAttributeValueInline(CatalogInline):
 
 
 @admin.register(Product, site=backoffice_site)
-class ProductAdmin(CatalogAdmin):
+class ProductAdmin(SharedDataAdmin):
     list_display = ("sku", "name", "category", "brand", "unit", "pack_multiple", "is_active")
     list_display_links = ("sku", "name")
     list_filter = ("is_active", "category", "brand", "unit")

@@ -46,21 +46,13 @@ from dealerdesk.web.backoffice.base import (
     VIEW,
     BackofficeAdmin,
     BackofficeTabularInline,
+    SharedDataAdmin,
 )
 from dealerdesk.web.backoffice.site import backoffice_site
 
 # Stock levels are created and changed through the service, never deleted (the ledger keeps
 # their history; set the figures to zero instead).
 KEEP = frozenset({VIEW, ADD, CHANGE})
-
-
-class InventoryAdmin(BackofficeAdmin):
-    """The same for every staff member: admins keep it, managers read it."""
-
-    manager_permissions = READ_ONLY
-
-    def scope_for_manager(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset
 
 
 # --- warehouses ---------------------------------------------------------------------------
@@ -84,7 +76,7 @@ class WarehouseAccessInline(BackofficeTabularInline):
 
 
 @admin.register(Warehouse, site=backoffice_site)
-class WarehouseAdmin(InventoryAdmin):
+class WarehouseAdmin(SharedDataAdmin):
     list_display = (
         "code",
         "name",
@@ -263,7 +255,7 @@ class StockLevelForm(forms.ModelForm):
 
 
 @admin.register(StockLevel, site=backoffice_site)
-class StockLevelAdmin(InventoryAdmin):
+class StockLevelAdmin(SharedDataAdmin):
     """Edits go through ``set_stock_level``: a ledger row and an audit entry every time.
     ``reserved`` belongs to orders (reservations), so staff read it here."""
 
@@ -343,7 +335,7 @@ class StockLevelAdmin(InventoryAdmin):
 
 
 @admin.register(StockMovement, site=backoffice_site)
-class StockMovementAdmin(InventoryAdmin):
+class StockMovementAdmin(SharedDataAdmin):
     """The stock ledger: append-only, written by the inventory services alone."""
 
     admin_permissions = READ_ONLY

@@ -33,10 +33,10 @@ from dealerdesk.pricing.models import (
 from dealerdesk.pricing.queries import price_lines
 from dealerdesk.web.backoffice.base import (
     EVERYTHING,
-    READ_ONLY,
     VIEW,
     BackofficeAdmin,
-    BackofficeTabularInline,
+    SharedDataAdmin,
+    SharedDataInline,
 )
 from dealerdesk.web.backoffice.pages import Fieldsets, form_page
 from dealerdesk.web.backoffice.roles import Role, role_of
@@ -45,27 +45,21 @@ from dealerdesk.web.backoffice.site import backoffice_site
 ERP_READONLY = ("erp_version", "erp_changed_at")
 
 
+class ErpIdFromAdminsOnly:
+    """Sales managers edit their dealers' rows but never the ERP's id of them."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = tuple(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+        if role_of(request) is Role.MANAGER:
+            readonly += ("external_id",)
+        return readonly
+
+
 # --- the supplier's prices: admins edit, managers read --------------------------------------
 
 
-class SupplierPricingAdmin(BackofficeAdmin):
-    """The same for every dealer: admins edit, sales managers read."""
-
-    manager_permissions = READ_ONLY
-
-    def scope_for_manager(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset
-
-
-class SupplierPricingInline(BackofficeTabularInline):
-    manager_permissions = READ_ONLY
-
-    def scope_for_manager(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset
-
-
 @admin.register(PriceType, site=backoffice_site)
-class PriceTypeAdmin(SupplierPricingAdmin):
+class PriceTypeAdmin(SharedDataAdmin):
     list_display = ("name", "code", "currency", "is_base", "external_id")
     list_filter = ("currency", "is_base")
     search_fields = ("name", "code", "external_id")
@@ -80,7 +74,7 @@ class PriceTypeAdmin(SupplierPricingAdmin):
 
 
 @admin.register(Price, site=backoffice_site)
-class PriceAdmin(SupplierPricingAdmin):
+class PriceAdmin(SharedDataAdmin):
     list_display = ("product", "product_name", "price_type", "amount", "valid_from", "valid_to")
     list_filter = ("price_type", "price_type__currency")
     list_select_related = ("product", "price_type")
@@ -101,7 +95,7 @@ class PriceAdmin(SupplierPricingAdmin):
         return price.product.name
 
 
-class PriceListItemInline(SupplierPricingInline):
+class PriceListItemInline(SharedDataInline):
     model = PriceListItem
     fields = ("product", "amount")
     raw_id_fields = ("product",)
@@ -113,7 +107,7 @@ class PriceListItemInline(SupplierPricingInline):
 
 
 @admin.register(PriceList, site=backoffice_site)
-class PriceListAdmin(SupplierPricingAdmin):
+class PriceListAdmin(SharedDataAdmin):
     list_display = (
         "name",
         "audience",
@@ -147,7 +141,7 @@ class PriceListAdmin(SupplierPricingAdmin):
 
 
 @admin.register(Promotion, site=backoffice_site)
-class PromotionAdmin(SupplierPricingAdmin):
+class PromotionAdmin(SharedDataAdmin):
     list_display = ("name", "kind", "value", "currency", "target", "starts_at", "ends_at")
     list_filter = ("is_active", "kind", "customer_group")
     list_select_related = ("product", "category", "brand", "customer_group")
@@ -223,7 +217,7 @@ PRICE_CHECK_FIELDSETS: Fieldsets = [(None, {"fields": ["q", "quantity"]})]
 
 
 @admin.register(Contract, site=backoffice_site)
-class ContractAdmin(DealerPricingAdmin):
+class ContractAdmin(ErpIdFromAdminsOnly, DealerPricingAdmin):
     change_form_template = "backoffice/pricing/contract/change_form.html"
     list_display = (
         "name",
@@ -252,12 +246,6 @@ class ContractAdmin(DealerPricingAdmin):
         ),
     )
     readonly_fields = ERP_READONLY
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        readonly = tuple(self.readonly_fields)
-        if role_of(request) is Role.MANAGER:
-            readonly += ("external_id",)
-        return readonly
 
     # --- "Price check" ----------------------------------------------------------------------
 
@@ -326,7 +314,7 @@ class CustomerPriceForm(forms.ModelForm):
 
 
 @admin.register(CustomerPrice, site=backoffice_site)
-class CustomerPriceAdmin(DealerPricingAdmin):
+class CustomerPriceAdmin(ErpIdFromAdminsOnly, DealerPricingAdmin):
     form = CustomerPriceForm
     list_display = (
         "product",
@@ -351,12 +339,6 @@ class CustomerPriceAdmin(DealerPricingAdmin):
         ),
     )
     readonly_fields = ERP_READONLY
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        readonly = tuple(self.readonly_fields)
-        if role_of(request) is Role.MANAGER:
-            readonly += ("external_id",)
-        return readonly
 
     @admin.display(description="name", ordering="product__name")
     def product_name(self, price: CustomerPrice) -> str:

@@ -277,3 +277,20 @@ class BackofficeTabularInline(BackofficeInlineMixin, admin.TabularInline):
 
 class BackofficeStackedInline(BackofficeInlineMixin, admin.StackedInline):
     extra = 0
+
+
+class SharedDataAdmin(BackofficeAdmin):
+    """Data that is the same for every dealer (catalog, the supplier's prices, warehouses):
+    supplier admins edit it, sales managers read all of it."""
+
+    manager_permissions = READ_ONLY
+
+    def scope_for_manager(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset
+
+
+class SharedDataInline(BackofficeTabularInline):
+    manager_permissions = READ_ONLY
+
+    def scope_for_manager(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset

@@ -99,21 +99,35 @@ def test_blocked_company_is_refused(world, client_for):
     assert response.status_code == 403
 
 
-def test_list_query_count_does_not_grow(world, client_for, django_assert_max_num_queries):
+@pytest.mark.parametrize("query", ["", "&sort=-price&in_stock=true"])
+def test_list_query_count_does_not_grow(world, client_for, query):
+    from dealerdesk.inventory.models import StockLevel, Warehouse
+    from dealerdesk.pricing.models import Contract, Price, PriceType
+
     client = client_for(world.buyer_a.user)
+    base = PriceType.objects.create(code="W", name="Wholesale", currency="EUR", is_base=True)
+    Contract.objects.create(company=world.company_a, name="Prepay", is_default=True)
+    depot = Warehouse.objects.create(code="D", name="Depot", open_to_all=True)
     for n in range(30):
         product = f.ProductFactory(category=world.cat_a, sku=f"BULK-{n:03d}")
         f.BarcodeFactory(product=product)
+        Price.objects.create(product=product, price_type=base, amount=n + 1)
+        StockLevel.objects.create(product=product, warehouse=depot, on_hand=5)
     client.get("/api/v1/catalog/products?per_page=5")  # warm the session
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as small:
-        assert client.get("/api/v1/catalog/products?per_page=5").status_code == 200
+        assert client.get(f"/api/v1/catalog/products?per_page=5{query}").status_code == 200
     with CaptureQueriesContext(connection) as large:
-        assert client.get("/api/v1/catalog/products?per_page=30").status_code == 200
+        answer = client.get(f"/api/v1/catalog/products?per_page=30{query}")
+    assert answer.status_code == 200
+    bulk = [item for item in answer.json()["items"] if item["sku"].startswith("BULK-")]
+    assert bulk
+    assert all(item["price"]["priced"] for item in bulk)
     assert len(large) == len(small)
-    assert len(large) <= 12
+    # session, membership, contracts, scope, listing, pricing (7), stock (up to 5)
+    assert len(large) <= 26
 
 
 def test_openapi_schema_is_served(client):

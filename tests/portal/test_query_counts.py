@@ -78,14 +78,15 @@ def test_catalog_list_queries_do_not_grow_with_the_page_size(
     assert page_of_48.content.count(b"<img ") == len(with_pictures & set(skus))
 
 
+@pytest.mark.parametrize("refine", [{}, {"in_stock": "1", "sort": "price"}, {"sort": "-price"}])
 def test_catalog_list_with_filters_runs_the_same_queries(
-    world, client_for, many_in_a, django_assert_num_queries, django_assert_max_num_queries
+    world, client_for, many_in_a, django_assert_num_queries, django_assert_max_num_queries, refine
 ):
     client = client_for(world.buyer_a.user)
     client.get("/portal/")
     brand = many_in_a[0].brand
 
-    filters = {"category": world.cat_a_child.pk, "brand": brand.pk, "q": "Product"}
+    filters = {"category": world.cat_a_child.pk, "brand": brand.pk, "q": "Product", **refine}
 
     with django_assert_max_num_queries(LIST_MAX_QUERIES) as few:
         small = client.get("/portal/catalog/", {**filters, "per_page": 2})

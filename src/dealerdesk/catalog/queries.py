@@ -9,9 +9,10 @@ so nothing outside it can appear in a list, a search, a facet or a product page.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import reduce
+from urllib.parse import urlencode
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
@@ -27,6 +28,8 @@ from dealerdesk.catalog.models import (
 from dealerdesk.core.barcodes import looks_like_gtin, normalize_gtin
 
 SORTS = {"name": ("name", "sku"), "-name": ("-name", "sku"), "sku": ("sku",), "-sku": ("-sku",)}
+# Sorts by the dealer's own price: the catalog cannot compute them, a ListRefinement does.
+PRICE_SORTS = ("price", "-price")
 DEFAULT_PER_PAGE = 24
 MAX_PER_PAGE = 96
 MAX_QUERY_LENGTH = 100
@@ -189,16 +192,40 @@ class CatalogFilters:
     sort: str = "name"
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
+    in_stock: bool = False
 
     def normalised(self) -> CatalogFilters:
-        return CatalogFilters(
+        return replace(
+            self,
             q=" ".join("".join(ch for ch in self.q if ch.isprintable()).split())[:MAX_QUERY_LENGTH],
-            category_id=self.category_id,
-            brand_id=self.brand_id,
-            sort=self.sort if self.sort in SORTS else "name",
+            sort=self.sort if self.sort in SORTS or self.sort in PRICE_SORTS else "name",
             page=max(1, self.page),
             per_page=min(max(1, self.per_page), MAX_PER_PAGE),
         )
+
+    def query(self, **changes: object) -> str:
+        """The query string of these filters with ``changes`` (None drops a key), defaults
+        left out; pager, facet and sort links are built from it."""
+        values: dict[str, object] = {
+            "q": self.q,
+            "category": self.category_id,
+            "brand": self.brand_id,
+            "in_stock": "1" if self.in_stock else None,
+            "sort": self.sort if self.sort != "name" else None,
+            "per_page": self.per_page if self.per_page != DEFAULT_PER_PAGE else None,
+            "page": self.page if self.page != 1 else None,
+        }
+        values.update(changes)
+        return urlencode({key: value for key, value in values.items() if value not in (None, "")})
+
+
+@dataclass(frozen=True)
+class ListRefinement:
+    """What a list needs from domains above the catalog: the "in stock only" filter and the
+    order by the dealer's own price. Either may be absent (the public teaser has neither)."""
+
+    in_stock: Callable[[QuerySet[Product]], QuerySet[Product]] | None = None
+    by_price: Callable[[QuerySet[Product], bool], QuerySet[Product]] | None = None
 
 
 @dataclass
@@ -218,6 +245,8 @@ class CatalogPage:
     tree: list[CategoryNode]
     brands: list[BrandFacet]
     category: Category | None
+    can_filter_in_stock: bool = False
+    can_sort_by_price: bool = False
 
     @property
     def has_previous(self) -> bool:
@@ -261,12 +290,20 @@ def _search(products: QuerySet[Product], q: str) -> QuerySet[Product]:
     return products.filter(by_name | by_code)
 
 
-def catalog_page(scope: CatalogScope, filters: CatalogFilters) -> CatalogPage:
+def catalog_page(
+    scope: CatalogScope, filters: CatalogFilters, refinement: ListRefinement | None = None
+) -> CatalogPage:
     """Everything a catalog list page shows, in a constant number of queries.
 
-    Raises CategoryNotVisible when the filter names a category outside the scope.
+    Filters the refinement cannot serve are dropped (no stock filter, name order instead of
+    price). Raises CategoryNotVisible when the filter names a category outside the scope.
     """
+    refinement = refinement or ListRefinement()
     filters = filters.normalised()
+    if filters.in_stock and refinement.in_stock is None:
+        filters = replace(filters, in_stock=False)
+    if filters.sort in PRICE_SORTS and refinement.by_price is None:
+        filters = replace(filters, sort="name")
     categories = visible_categories(scope)
     category = None
     if filters.category_id is not None:
@@ -278,6 +315,8 @@ def catalog_page(scope: CatalogScope, filters: CatalogFilters) -> CatalogPage:
     if category is not None:
         products = products.filter(category_id__in=scope.subtree_ids(category.path))
     products = _search(products, filters.q)
+    if filters.in_stock and refinement.in_stock is not None:
+        products = refinement.in_stock(products)
 
     brand_rows = (
         products.exclude(brand__isnull=True)
@@ -296,12 +335,16 @@ def catalog_page(scope: CatalogScope, filters: CatalogFilters) -> CatalogPage:
     num_pages = max(1, math.ceil(total / filters.per_page))
     page = min(filters.page, num_pages)
     if page != filters.page:
-        filters = CatalogFilters(**{**filters.__dict__, "page": page})
+        filters = replace(filters, page=page)
     start = (page - 1) * filters.per_page
+    if filters.sort in PRICE_SORTS and refinement.by_price is not None:
+        ordered = refinement.by_price(products, filters.sort.startswith("-"))
+    else:
+        ordered = products.order_by(*SORTS[filters.sort])
     rows = list(
-        products.select_related("brand", "category")
-        .prefetch_related(_images_prefetch(), "barcodes")
-        .order_by(*SORTS[filters.sort])[start : start + filters.per_page]
+        ordered.select_related("brand", "category").prefetch_related(
+            _images_prefetch(), "barcodes"
+        )[start : start + filters.per_page]
     )
     return CatalogPage(
         filters=filters,
@@ -311,6 +354,8 @@ def catalog_page(scope: CatalogScope, filters: CatalogFilters) -> CatalogPage:
         tree=category_tree(categories, category),
         brands=brands,
         category=category,
+        can_filter_in_stock=refinement.in_stock is not None,
+        can_sort_by_price=refinement.by_price is not None,
     )
 
 

@@ -7,13 +7,29 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import (
+    Case,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, Least, NullIf
+from django.db.models.lookups import StartsWith
 from django.utils import timezone
 
 from dealerdesk.accounts.models import Company
 from dealerdesk.catalog.models import Product
+from dealerdesk.pricing.choices import PromotionKind
 from dealerdesk.pricing.engine import (
+    HUNDRED,
     BreakFacts,
     ContractFacts,
     CustomerPriceFacts,
@@ -63,6 +79,106 @@ def contract_for(company: Company, contract_id: int | None) -> Contract | None:
     return contracts.first()
 
 
+# --- the rows each step reads (shared by the context and the price order) ------------------
+
+
+def _base_type(currency: str) -> PriceType | None:
+    return PriceType.objects.filter(is_base=True, currency=currency).first()
+
+
+def _type_price_rows(type_ids: Iterable[int], day: date) -> QuerySet[Price]:
+    """Prices of these types valid on ``day``."""
+    return Price.objects.filter(price_type_id__in=list(type_ids)).filter(_valid_on(day))
+
+
+def _list_item_rows(company: Company, currency: str, day: date) -> QuerySet[PriceListItem]:
+    """Items of the active price lists for the company's group, tier or region."""
+    audience = Q(pk__in=[])
+    if company.customer_group_id:
+        audience |= Q(price_list__customer_group_id=company.customer_group_id)
+    if company.tier_id:
+        audience |= Q(price_list__tier_id=company.tier_id)
+    if company.region_id:
+        audience |= Q(price_list__region_id=company.region_id)
+    return (
+        PriceListItem.objects.filter(audience)
+        .filter(price_list__is_active=True, price_list__currency=currency)
+        .filter(_valid_on(day, "price_list__"))
+    )
+
+
+def _customer_price_rows(
+    company: Company, contract: Contract, day: date
+) -> QuerySet[CustomerPrice]:
+    """The dealer's negotiated prices for all its contracts or this one."""
+    return (
+        CustomerPrice.objects.filter(company=company, currency=contract.currency)
+        .filter(Q(contract__isnull=True) | Q(contract=contract))
+        .filter(_valid_on(day))
+    )
+
+
+def _break_rows(company: Company) -> QuerySet[Any]:
+    """Breaks for everyone, the dealer's group, or the dealer, with how specific each is
+    (``specificity``: 2 the dealer, 1 its group, 0 everyone)."""
+    audience = Q(company__isnull=True, customer_group__isnull=True) | Q(company=company)
+    if company.customer_group_id:
+        audience |= Q(customer_group_id=company.customer_group_id)
+    return QuantityBreak.objects.filter(audience).annotate(
+        specificity=Case(
+            When(company__isnull=False, then=Value(2)),
+            When(customer_group__isnull=False, then=Value(1)),
+            default=Value(0),
+        )
+    )
+
+
+def _running_promotions(company: Company, at: datetime) -> QuerySet[Promotion]:
+    """Promotions running at ``at`` for everyone or the dealer's group."""
+    group = Q(customer_group__isnull=True)
+    if company.customer_group_id:
+        group |= Q(customer_group_id=company.customer_group_id)
+    return Promotion.objects.filter(group, is_active=True, starts_at__lte=at, ends_at__gt=at)
+
+
+def _promotions(company: Company, at: datetime, targets: Q) -> list[PromotionFacts]:
+    """Running promotions that may apply to ``targets``, oldest first."""
+    rows = _running_promotions(company, at).filter(targets)
+    return [
+        PromotionFacts(
+            p.pk,
+            p.name,
+            p.kind,
+            p.value,
+            p.currency,
+            p.product_id,
+            p.category.path if p.category_id and p.category else None,
+            p.brand_id,
+        )
+        for p in rows.select_related("category").order_by("pk")
+    ]
+
+
+def _contract_facts(contract: Contract) -> ContractFacts:
+    chosen = contract.price_type
+    return ContractFacts(
+        id=contract.pk,
+        name=contract.name,
+        currency=contract.currency,
+        vat_regime=contract.vat_regime,
+        markup_percent=contract.markup_percent,
+        price_type=PriceTypeFacts(chosen.pk, chosen.name) if chosen else None,
+    )
+
+
+def _check_owner(company: Company, contract: Contract) -> None:
+    if contract.company_id != company.pk:
+        raise ValueError("the contract belongs to another company")
+
+
+# --- the read context ---------------------------------------------------------------------
+
+
 def pricing_context(
     company: Company, contract: Contract, product_ids: Iterable[int], at: datetime | None = None
 ) -> PricingContext:
@@ -70,24 +186,14 @@ def pricing_context(
 
     ``contract`` must be one of ``company``'s: a contract of another company is refused.
     """
-    if contract.company_id != company.pk:
-        raise ValueError("the contract belongs to another company")
+    _check_owner(company, contract)
     at = at or timezone.now()
     day = timezone.localdate(at)
     ids = sorted(set(product_ids))
-    currency = contract.currency
 
-    base = PriceType.objects.filter(is_base=True, currency=currency).first()
+    base = _base_type(contract.currency)
     base_facts = PriceTypeFacts(base.pk, base.name) if base else None
-    chosen = contract.price_type
-    contract_facts = ContractFacts(
-        id=contract.pk,
-        name=contract.name,
-        currency=currency,
-        vat_regime=contract.vat_regime,
-        markup_percent=contract.markup_percent,
-        price_type=PriceTypeFacts(chosen.pk, chosen.name) if chosen else None,
-    )
+    contract_facts = _contract_facts(contract)
 
     products = {
         pk: ProductFacts(pk, path, brand_id, vat_rate)
@@ -97,29 +203,19 @@ def pricing_context(
     }
     type_ids = {t.id for t in (base_facts, contract_facts.price_type) if t is not None}
     type_prices: dict[tuple[int, int], Decimal] = {}
-    # Oldest start first, so the latest valid row wins.
+    # Oldest start first (an open start is the oldest), so the latest valid row wins.
     for product_id, type_id, amount in (
-        Price.objects.filter(product_id__in=ids, price_type_id__in=type_ids)
-        .filter(_valid_on(day))
-        .order_by("valid_from")
+        _type_price_rows(type_ids, day)
+        .filter(product_id__in=ids)
+        .order_by(F("valid_from").asc(nulls_first=True), "pk")
         .values_list("product_id", "price_type_id", "amount")
     ):
         type_prices[(product_id, type_id)] = amount
 
-    audience = (
-        Q(price_list__customer_group_id=company.customer_group_id)
-        if (company.customer_group_id)
-        else Q(pk__in=[])
-    )
-    if company.tier_id:
-        audience |= Q(price_list__tier_id=company.tier_id)
-    if company.region_id:
-        audience |= Q(price_list__region_id=company.region_id)
     list_prices: dict[int, list[ListPrice]] = defaultdict(list)
     for item in (
-        PriceListItem.objects.filter(audience, product_id__in=ids)
-        .filter(price_list__is_active=True, price_list__currency=currency)
-        .filter(_valid_on(day, "price_list__"))
+        _list_item_rows(company, contract.currency, day)
+        .filter(product_id__in=ids)
         .select_related(
             "price_list", "price_list__customer_group", "price_list__tier", "price_list__region"
         )
@@ -137,45 +233,26 @@ def pricing_context(
 
     customer_prices: dict[int, list[CustomerPriceFacts]] = defaultdict(list)
     for product_id, amount, contract_id in (
-        CustomerPrice.objects.filter(company=company, product_id__in=ids, currency=currency)
-        .filter(Q(contract__isnull=True) | Q(contract=contract))
-        .filter(_valid_on(day))
+        _customer_price_rows(company, contract, day)
+        .filter(product_id__in=ids)
         .values_list("product_id", "amount", "contract_id")
     ):
         customer_prices[product_id].append(CustomerPriceFacts(amount, contract_id is not None))
 
-    break_audience = Q(company__isnull=True, customer_group__isnull=True) | Q(company=company)
-    if company.customer_group_id:
-        break_audience |= Q(customer_group_id=company.customer_group_id)
     breaks: dict[int, list[BreakFacts]] = defaultdict(list)
-    for product_id, min_quantity, percent, company_id, group_id in QuantityBreak.objects.filter(
-        break_audience, product_id__in=ids
-    ).values_list(
-        "product_id", "min_quantity", "discount_percent", "company_id", "customer_group_id"
+    for product_id, min_quantity, percent, specificity in (
+        _break_rows(company)
+        .filter(product_id__in=ids)
+        .values_list("product_id", "min_quantity", "discount_percent", "specificity")
     ):
-        specificity = 2 if company_id else 1 if group_id else 0
         breaks[product_id].append(BreakFacts(min_quantity, percent, specificity))
 
     brand_ids = {p.brand_id for p in products.values() if p.brand_id}
-    group = Q(customer_group__isnull=True)
-    if company.customer_group_id:
-        group |= Q(customer_group_id=company.customer_group_id)
-    promotions = [
-        PromotionFacts(
-            p.pk,
-            p.name,
-            p.kind,
-            p.value,
-            p.currency,
-            p.product_id,
-            p.category.path if p.category_id and p.category else None,
-            p.brand_id,
-        )
-        for p in Promotion.objects.filter(group, is_active=True, starts_at__lte=at, ends_at__gt=at)
-        .filter(Q(product_id__in=ids) | Q(brand_id__in=brand_ids) | Q(category__isnull=False))
-        .select_related("category")
-        .order_by("pk")
-    ]
+    promotions = _promotions(
+        company,
+        at,
+        Q(product_id__in=ids) | Q(brand_id__in=brand_ids) | Q(category__isnull=False),
+    )
 
     return PricingContext(
         company_name=company.name,
@@ -227,3 +304,135 @@ def quantity_break_table(
 ) -> list[tuple[Decimal, PricedLine]]:
     """The price at each threshold the dealer can reach ("1+: 118.00, 50+: 112.10")."""
     return product_prices(company, contract, product_id, Decimal(1), at)[1]
+
+
+# --- ordering a product list by the dealer's own price ------------------------------------
+
+_AMOUNT = DecimalField(max_digits=24, decimal_places=8)
+_NO_PRICE = Decimal(-1)
+_NO_FIXED_PRICE = Decimal("1e15")  # above any amount a price field can hold
+
+
+def order_by_price(
+    products: QuerySet[Product],
+    company: Company,
+    contract: Contract,
+    *,
+    descending: bool = False,
+    at: datetime | None = None,
+) -> QuerySet[Product]:
+    """Order products by the net unit price the dealer pays at its first orderable quantity,
+    unpriced products last, then by name.
+
+    The order key is the engine's resolution order (contract price type and markup, price
+    list, customer price, quantity break, best promotion) written as one SQL expression, so
+    the database sorts the whole list and pages it. It only orders: every price shown still
+    comes from ``price_lines``, and a test checks that both agree.
+    """
+    _check_owner(company, contract)
+    at = at or timezone.now()
+    day = timezone.localdate(at)
+    product = OuterRef("pk")
+
+    def type_price(type_id: int) -> Subquery:
+        rows = (
+            _type_price_rows([type_id], day)
+            .filter(product_id=product)
+            .order_by(F("valid_from").desc(nulls_last=True), "-pk")
+        )
+        return Subquery(rows.values("amount")[:1], output_field=_AMOUNT)
+
+    base = _base_type(contract.currency)
+    chosen_id = contract.price_type_id or (base.pk if base else None)
+    contracted: Any = Value(None, output_field=_AMOUNT)
+    if chosen_id is not None:
+        contracted = type_price(chosen_id)
+        if contract.markup_percent:
+            contracted = contracted * Value(
+                (HUNDRED + contract.markup_percent) / HUNDRED, output_field=_AMOUNT
+            )
+    listed = Subquery(
+        _list_item_rows(company, contract.currency, day)
+        .filter(product_id=product)
+        .order_by("-price_list__priority", "amount", "price_list_id")
+        .values("amount")[:1],
+        output_field=_AMOUNT,
+    )
+    negotiated = Subquery(
+        _customer_price_rows(company, contract, day)
+        .filter(product_id=product)
+        .order_by(F("contract_id").asc(nulls_last=True), "amount")
+        .values("amount")[:1],
+        output_field=_AMOUNT,
+    )
+    resolved = Coalesce(negotiated, listed, contracted, output_field=_AMOUNT)
+
+    # Of the most specific audience with breaks, the largest threshold the first quantity
+    # reaches; none reached (or none at all) is no discount. (SQLite cannot see outer columns
+    # in a subquery's ORDER BY, so the conditions sit in WHERE.)
+    first_quantity = Greatest(OuterRef("min_quantity"), Value(Decimal(1)), output_field=_AMOUNT)
+    top_audience = Subquery(
+        _break_rows(company)
+        .filter(product_id=OuterRef(OuterRef("pk")))
+        .order_by("-specificity")
+        .values("specificity")[:1]
+    )
+    discount = Coalesce(
+        Subquery(
+            _break_rows(company)
+            .filter(product_id=product, min_quantity__lte=first_quantity)
+            .filter(specificity=top_audience)
+            .order_by("-min_quantity")
+            .values("discount_percent")[:1],
+            output_field=_AMOUNT,
+        ),
+        Value(Decimal(0)),
+        output_field=_AMOUNT,
+    )
+    after_break = ExpressionWrapper(
+        resolved * (Value(HUNDRED) - discount) / Value(HUNDRED), output_field=_AMOUNT
+    )
+    key = _after_promotions(after_break, company, contract, at)
+    annotated = products.annotate(price_key=key)
+    order = (
+        F("price_key").desc(nulls_last=True) if descending else F("price_key").asc(nulls_last=True)
+    )
+    return annotated.order_by(order, "name", "sku")
+
+
+def _after_promotions(price: Any, company: Company, contract: Contract, at: datetime) -> Any:
+    """The lower of the price and the best promotion for the row's product (largest percent
+    off, lowest fixed price in the contract's currency); a product without a price stays
+    without one. Two subqueries, however many promotions run."""
+    product = OuterRef("pk")
+    applies = (
+        _running_promotions(company, at)
+        .filter(
+            Q(product_id=product)
+            | Q(brand_id=OuterRef("brand_id"))
+            | Q(StartsWith(OuterRef("category__path"), F("category__path")))
+        )
+        .order_by()
+    )
+    percent = Subquery(
+        applies.filter(kind=PromotionKind.PERCENT_OFF).order_by("-value").values("value")[:1],
+        output_field=_AMOUNT,
+    )
+    fixed = Subquery(
+        applies.filter(kind=PromotionKind.FIXED_PRICE, currency=contract.currency)
+        .order_by("value")
+        .values("value")[:1],
+        output_field=_AMOUNT,
+    )
+    discounted = ExpressionWrapper(
+        price * (Value(HUNDRED) - Coalesce(percent, Value(Decimal(0)))) / Value(HUNDRED),
+        output_field=_AMOUNT,
+    )
+    # LEAST skips NULLs on PostgreSQL and returns NULL on SQLite; with stand-ins for "no
+    # price" (below any price) and "no fixed price" (above any), both read the same.
+    lowest = Least(
+        Coalesce(discounted, Value(_NO_PRICE), output_field=_AMOUNT),
+        Coalesce(fixed, Value(_NO_FIXED_PRICE), output_field=_AMOUNT),
+        output_field=_AMOUNT,
+    )
+    return NullIf(lowest, Value(_NO_PRICE), output_field=_AMOUNT)

@@ -8,40 +8,62 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from dealerdesk.api.v1.auth import membership
+from dealerdesk.api.v1.offers import (
+    availability_detail_out,
+    availability_out,
+    breaks_out,
+    price_out,
+    requested_contract,
+)
 from dealerdesk.api.v1.schemas import (
     AttributeOut,
     BrandOut,
     CategoryOut,
     ErrorOut,
-    ProductOut,
+    OfferedProduct,
+    OfferedProductSummary,
     ProductPage,
     ProductSummary,
 )
 from dealerdesk.catalog.models import Product
 from dealerdesk.catalog.queries import (
     MAX_PER_PAGE,
+    PRICE_SORTS,
     SORTS,
     CatalogFilters,
     CategoryNode,
     CategoryNotVisible,
-    catalog_page,
     category_tree,
     find_by_code,
     product_detail,
     scope_for_company,
     visible_categories,
 )
+from dealerdesk.offers.queries import Offer, offer_page, offers_for, product_offer
+from dealerdesk.pricing.models import Contract
 
 router = Router(tags=["catalog"])
+
+
+_SORT_KEYS = [*SORTS, *PRICE_SORTS]
+CONTRACT_HELP = "One of your company's contracts (GET /pricing/contracts); default: the default one"
 
 
 class ProductQuery(Schema):
     q: str = Field("", max_length=100, description="Name words, SKU prefix or a barcode")
     category: int | None = Field(None, ge=1, lt=2**62)
     brand: int | None = Field(None, ge=1, lt=2**62)
-    sort: str = Field("name", pattern="^(" + "|".join(k.replace("-", "\\-") for k in SORTS) + ")$")
+    in_stock: bool = Field(
+        False, description="Only products your warehouses can promise (ignored if stock is hidden)"
+    )
+    sort: str = Field(
+        "name",
+        pattern="^(" + "|".join(k.replace("-", "\\-") for k in _SORT_KEYS) + ")$",
+        description="name, sku, price (your net price at the minimum quantity); '-' reverses",
+    )
     page: int = Field(1, ge=1, le=100_000)
     per_page: int = Field(24, ge=1, le=MAX_PER_PAGE)
+    contract: int | None = Field(None, ge=1, lt=2**62, description=CONTRACT_HELP)
 
 
 def _summary(request: HttpRequest, product: Product) -> ProductSummary:
@@ -60,11 +82,29 @@ def _summary(request: HttpRequest, product: Product) -> ProductSummary:
     )
 
 
-@router.get("/products", response=ProductPage, summary="List and search your catalog")
+def _offered(
+    request: HttpRequest, product: Product, offer: Offer | None, contract: Contract | None
+) -> OfferedProductSummary:
+    return OfferedProductSummary(
+        **_summary(request, product).model_dump(),
+        price=price_out(offer.price if offer else None, contract),
+        availability=availability_out(request, offer.stock if offer else None),
+    )
+
+
+@router.get(
+    "/products",
+    response={200: ProductPage, 404: ErrorOut},
+    summary="List and search your catalog, with your prices and stock",
+)
 def list_products(request: HttpRequest, filters: Query[ProductQuery]) -> ProductPage:
-    scope = scope_for_company(membership(request).company)
+    company = membership(request).company
+    contract = requested_contract(request, filters.contract)
+    scope = scope_for_company(company)
     try:
-        page = catalog_page(
+        listing = offer_page(
+            company,
+            contract,
             scope,
             CatalogFilters(
                 q=filters.q,
@@ -73,35 +113,48 @@ def list_products(request: HttpRequest, filters: Query[ProductQuery]) -> Product
                 sort=filters.sort,
                 page=filters.page,
                 per_page=filters.per_page,
+                in_stock=filters.in_stock,
             ),
         )
     except CategoryNotVisible as error:
         raise HttpError(404, "No such category in your catalog.") from error
+    page = listing.page
     return ProductPage(
         total=page.total,
         page=page.filters.page,
         pages=page.num_pages,
         per_page=page.filters.per_page,
-        items=[_summary(request, product) for product in page.products],
+        contract_id=contract.pk if contract else None,
+        items=[
+            _offered(request, product, listing.offers.get(product.pk), contract)
+            for product in page.products
+        ],
         brands=[BrandOut(id=brand.id, name=brand.name) for brand in page.brands],
     )
 
 
 @router.get(
     "/products/{product_id}",
-    response={200: ProductOut, 404: ErrorOut},
-    summary="One product of your catalog",
+    response={200: OfferedProduct, 404: ErrorOut},
+    summary="One product of your catalog, with your prices, breaks and stock per warehouse",
 )
-def get_product(request: HttpRequest, product_id: int) -> ProductOut:
+def get_product(
+    request: HttpRequest,
+    product_id: int,
+    contract: int | None = Query(None, ge=1, lt=2**62, description=CONTRACT_HELP),
+) -> OfferedProduct:
     if not 0 < product_id < 2**62:
         raise HttpError(404, "No such product in your catalog.")
-    detail = product_detail(scope_for_company(membership(request).company), product_id)
+    company = membership(request).company
+    chosen = requested_contract(request, contract)
+    scope = scope_for_company(company)
+    detail = product_detail(scope, product_id)
     if detail is None:
         raise HttpError(404, "No such product in your catalog.")
     product = detail.product
-    summary = _summary(request, product)
-    return ProductOut(
-        **summary.model_dump(),
+    offer, table = product_offer(company, chosen, product, scope)
+    return OfferedProduct(
+        **_summary(request, product).model_dump(),
         description=product.description,
         category_path=[category.name for category in detail.breadcrumbs],
         weight_kg=product.weight_kg,
@@ -115,18 +168,26 @@ def get_product(request: HttpRequest, product_id: int) -> ProductOut:
             AttributeOut(name=value.attribute.name, value=value.value, unit=value.attribute.unit)
             for value in detail.attributes
         ],
+        price=price_out(offer.price, chosen),
+        quantity_breaks=breaks_out(table),
+        availability=availability_detail_out(request, offer.stock),
     )
 
 
 @router.get(
     "/lookup",
-    response={200: ProductSummary, 404: ErrorOut},
-    summary="Find a product by scanned barcode or exact SKU",
+    response={200: OfferedProductSummary, 404: ErrorOut},
+    summary="Find a product by scanned barcode or exact SKU, with your price and stock",
 )
 def lookup(
-    request: HttpRequest, code: str = Query(..., min_length=1, max_length=64)
-) -> ProductSummary:
-    product = find_by_code(scope_for_company(membership(request).company), code)
+    request: HttpRequest,
+    code: str = Query(..., min_length=1, max_length=64),
+    contract: int | None = Query(None, ge=1, lt=2**62, description=CONTRACT_HELP),
+) -> OfferedProductSummary:
+    company = membership(request).company
+    chosen = requested_contract(request, contract)
+    scope = scope_for_company(company)
+    product = find_by_code(scope, code)
     if product is None:
         raise HttpError(404, f"No product with barcode or SKU {code!r} in your catalog.")
     fresh = (
@@ -134,7 +195,8 @@ def lookup(
         .prefetch_related("images", "barcodes")
         .get(pk=product.pk)
     )
-    return _summary(request, fresh)
+    offers = offers_for(company, chosen, [fresh], scope)
+    return _offered(request, fresh, offers.get(fresh.pk), chosen)
 
 
 def _node(node: CategoryNode) -> CategoryOut:

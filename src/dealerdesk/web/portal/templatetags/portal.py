@@ -21,3 +21,10 @@ def money(value: Any) -> str:
     if value is None:
         return ""
     return f"{value.amount:,} {value.currency.code}"
+
+
+@register.simple_tag
+def list_query(filters: Any, **changes: Any) -> str:
+    """``href="?{% list_query page.filters page=2 %}"``: the list's filters with changes;
+    ``brand=None`` drops one."""
+    return str(filters.query(**changes))

@@ -9,20 +9,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dealerdesk.catalog.queries import (
+    DEFAULT_PER_PAGE,
     CatalogFilters,
     CategoryNotVisible,
-    catalog_page,
     find_by_code,
     product_detail,
     scope_for_company,
 )
+from dealerdesk.offers.queries import offer_page, product_offer
 from dealerdesk.web.portal.access import dealer, dealer_required
-from dealerdesk.web.portal.offers import (
-    choose_contract,
-    current_contract,
-    offers_for,
-    product_offer,
-)
+from dealerdesk.web.portal.offers import choose_contract, current_contract
 
 
 def _int(value: str | None) -> int | None:
@@ -44,7 +40,8 @@ def filters_from(request: HttpRequest) -> CatalogFilters:
         brand_id=_int(params.get("brand")),
         sort=params.get("sort", "name"),
         page=_int(params.get("page")) or 1,
-        per_page=_int(params.get("per_page")) or 24,
+        per_page=_int(params.get("per_page")) or DEFAULT_PER_PAGE,
+        in_stock=params.get("in_stock", "") in ("1", "on", "true"),
     )
 
 
@@ -57,19 +54,18 @@ def catalog(request: HttpRequest) -> HttpResponse:
         match = find_by_code(scope, filters.normalised().q)
         if match is not None:
             return redirect("portal:product", pk=match.pk)
+    company = dealer(request).company
     try:
-        page = catalog_page(scope, filters)
+        listing = offer_page(company, current_contract(request, company), scope, filters)
     except CategoryNotVisible as error:
         raise Http404("No such category in your catalog") from error
-    company = dealer(request).company
-    offers = offers_for(company, current_contract(request, company), page.products, scope)
     template = "portal/catalog/_results.html" if request.htmx else "portal/catalog/list.html"  # type: ignore[attr-defined]
     return render(
         request,
         template,
         {
-            "page": page,
-            "offers": offers,
+            "page": listing.page,
+            "offers": listing.offers,
             "list_url_name": "portal:catalog",
             "product_url_name": "portal:product",
         },

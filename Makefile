@@ -66,7 +66,7 @@ test-sqlite: install-dev
 test-postgres: install-dev
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/dealerdesk $(BIN)/pytest
 
-## bench: load the large demo data set on SQLite and PostgreSQL and time it
+## bench: load the large demo data set plus 1M customer prices into the configured database, time it
 bench: install-dev
 	$(BIN)/python bench/run.py
 

@@ -1,20 +1,22 @@
-"""Dealerdesk benchmarks: load the demo data set into fresh databases and time what matters.
+"""Dealerdesk benchmarks: load the demo data set into a fresh database and time what matters.
 
-    python bench/run.py                      # large scale, SQLite and PostgreSQL
-    python bench/run.py --scale small        # a quick run
-    python bench/run.py --databases sqlite   # one database only
+    python bench/run.py                           # large scale, the configured database
+    python bench/run.py --scale small             # a quick run
+    python bench/run.py --databases sqlite,postgres
 
-For each database: ``migrate`` wall time, ``seed-demo`` wall time and peak RSS (each run as a
-child process with its own ``DATABASE_URL`` and ``DEALERDESK_DATA_DIR``), the row counts, and
-the in-database benchmarks listed in ``BENCHMARKS`` (run in a child process that has Django
-set up against that database). Results go to ``bench/results/latest.json``.
+The configured database is PostgreSQL when ``DATABASE_URL`` is a ``postgres://`` URL (the
+benchmark uses its own database ``dealerdesk_bench`` on that server, created and dropped
+here), else SQLite in a temporary file. For each database: ``migrate`` and ``seed-demo``
+wall time and peak RSS (each a child process with its own ``DATABASE_URL`` and
+``DEALERDESK_DATA_DIR``), ``load-customer-prices`` (1,000,000 at the large scale), then the
+benchmarks of ``bench/workload.py`` in a child process with Django set up.
 
-PostgreSQL is reached at ``--pg-url`` (default ``postgres://postgres@127.0.0.1:5432``); the
-script creates and drops the database ``dealerdesk_bench``. If PostgreSQL is unreachable it is
-skipped with a note, unless ``CI=true``, where that is an error.
+Results: ``bench/results/latest.json`` holds one key per metric of the last database run,
+each ``{"value", "unit", "target"}``; ``bench/results/<database>.json`` holds the same
+metrics with every detail (machine, phases, row counts, medians and percentiles).
 
-To add a benchmark, write a function ``(scale) -> dict`` that runs with Django configured and
-append it to ``BENCHMARKS``; its result appears under its name in the JSON.
+If PostgreSQL is asked for and unreachable it is skipped with a note, unless ``CI=true``,
+where that is an error.
 """
 
 from __future__ import annotations
@@ -24,15 +26,12 @@ import json
 import os
 import platform
 import re
-import resource
 import shutil
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PG_DATABASE = "dealerdesk_bench"
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432"
-LATENCY_RUNS = 20
+CUSTOMER_PRICES = {"large": 1_000_000, "small": 20_000}
 
 
 def say(message: str, stream: Any = None) -> None:
@@ -49,98 +48,32 @@ def say(message: str, stream: Any = None) -> None:
     (stream or sys.stdout).flush()
 
 
-# --- benchmarks that run inside a child process with Django set up ---------------------------
-
-
-def bench_row_counts(scale: str) -> dict[str, Any]:
-    from dealerdesk.demo.seed import row_counts
-
-    return row_counts()
-
-
-def _timed(call: Callable[[], object], runs: int = LATENCY_RUNS) -> dict[str, Any]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    call()  # warm caches (connection, query plans) before measuring
-    with CaptureQueriesContext(connection) as queries:
-        call()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return {
-        "runs": runs,
-        "median_ms": round(statistics.median(samples), 2),
-        "p90_ms": round(samples[int(len(samples) * 0.9) - 1], 2),
-        "min_ms": round(samples[0], 2),
-        "queries": len(queries),
-    }
-
-
-def bench_catalog_page(scale: str) -> dict[str, Any]:
-    """What one dealer's catalog requests cost, scope resolution included: the first page,
-    a word search, a category, a barcode scan (resolved to one product) and a product page."""
-    from dealerdesk.accounts.models import Company
-    from dealerdesk.catalog.models import Barcode, Category
-    from dealerdesk.catalog.queries import (
-        CatalogFilters,
-        catalog_page,
-        find_by_code,
-        product_detail,
-        scope_for_company,
-    )
-
-    company = Company.objects.get(name="Dealer One")
-    scope = scope_for_company(company)
-    category = Category.objects.get(name="Power cables NYM")
-    barcode, product_id = (
-        Barcode.objects.filter(product__in=scope.products())
-        .values_list("code", "product_id")
-        .order_by("code")
-        .first()
-    ) or ("", 0)
-
-    def page(filters: CatalogFilters) -> Callable[[], Any]:
-        return lambda: catalog_page(scope_for_company(company), filters)
-
-    cases: dict[str, Callable[[], Any]] = {
-        "first_page": page(CatalogFilters()),
-        "search_words": page(CatalogFilters(q="cable 3x1.5")),
-        "category": page(CatalogFilters(category_id=category.pk)),
-        "barcode_scan": lambda: find_by_code(scope_for_company(company), barcode),
-        "product_page": lambda: product_detail(scope_for_company(company), product_id),
-    }
-    result: dict[str, Any] = {
-        "dealer": company.name,
-        "products_in_scope": scope.products().count(),
-    }
-    for name, action in cases.items():
-        result[name] = _timed(action)
-    return result
-
-
-BENCHMARKS: list[Callable[[str], dict[str, Any]]] = [bench_row_counts, bench_catalog_page]
-
-
 def worker(scale: str) -> None:
-    """Child-process entry: run BENCHMARKS against the configured database, print JSON."""
+    """Child-process entry: run the workload against the configured database, print JSON."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dealerdesk.settings")
     import django
 
     django.setup()
-    results: dict[str, Any] = {}
+    from dealerdesk.core.runtime import freeze_startup_objects
+
+    freeze_startup_objects()  # as dealerdesk.asgi does once the application is loaded
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from workload import BENCHMARKS  # the sibling module, importable once Django is set up
+
+    metrics: dict[str, Any] = {}
+    details: dict[str, Any] = {}
     for benchmark in BENCHMARKS:
         name = benchmark.__name__.removeprefix("bench_")
         started = time.perf_counter()
         try:
-            results[name] = benchmark(scale)
+            result = benchmark(scale)
         except Exception as error:  # one broken benchmark must not hide the others
-            results[name] = {"error": f"{type(error).__name__}: {error}"}
-        results[name + "_seconds"] = round(time.perf_counter() - started, 2)
-    sys.stdout.write(json.dumps(results) + "\n")
+            details[name] = {"error": f"{type(error).__name__}: {error}"}
+        else:
+            metrics.update(result["metrics"])
+            details.update(result["details"])
+        details[name + "_seconds"] = round(time.perf_counter() - started, 2)
+    sys.stdout.write(json.dumps({"metrics": metrics, "details": details}) + "\n")
 
 
 # --- the driver ------------------------------------------------------------------------------
@@ -173,21 +106,24 @@ def phases(log: Path) -> dict[str, float]:
     return found
 
 
-def bench_database(kind: str, url: str, scale: str, seed: int | None, work: Path) -> dict[str, Any]:
+def bench_database(
+    kind: str, url: str, scale: str, seed: int | None, customer_prices: int, work: Path
+) -> dict[str, Any]:
     data_dir = work / kind
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "DATABASE_URL": url, "DEALERDESK_DATA_DIR": str(data_dir)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     python = [sys.executable, "-m", "dealerdesk"]
-    figures: dict[str, Any] = {"database_url": url}
+    figures: dict[str, Any] = {"database": kind}
+    metrics: dict[str, Any] = {}
 
     migrate_log = data_dir / "migrate.log"
     figures["migrate"] = run_child([*python, "migrate", "--noinput", "-v0"], env, migrate_log)
     if figures["migrate"]["exit_code"]:
         figures["error"] = migrate_log.read_text()[-2000:]
-        return figures
+        return {"metrics": metrics, "details": figures}
 
-    seed_args = [*python, "seed-demo", "--scale", scale]
+    seed_args = [*python, "seed-demo", "--scale", scale, "--no-images"]
     if seed is not None:
         seed_args += ["--seed", str(seed)]
     seed_log = data_dir / "seed.log"
@@ -196,13 +132,32 @@ def bench_database(kind: str, url: str, scale: str, seed: int | None, work: Path
     figures["seed"]["phases"] = phases(seed_log)
     if figures["seed"]["exit_code"]:
         figures["error"] = seed_log.read_text()[-2000:]
-        return figures
+        return {"metrics": metrics, "details": figures}
     say(f"[{kind}] seed took {figures['seed']['seconds']} s")
+    metrics[f"seed_{scale}_s"] = {"value": figures["seed"]["seconds"], "unit": "s", "target": None}
+    metrics["seed_peak_rss_mb"] = {
+        "value": figures["seed"]["peak_rss_mb"],
+        "unit": "MB",
+        "target": None,
+    }
+
+    if customer_prices:
+        say(f"[{kind}] load-customer-prices --count {customer_prices:,} …")
+        prices_log = data_dir / "customer-prices.log"
+        figures["customer_prices"] = run_child(
+            [*python, "load-customer-prices", "--count", str(customer_prices)], env, prices_log
+        )
+        figures["customer_prices"]["output"] = prices_log.read_text().strip()[-500:]
+        if figures["customer_prices"]["exit_code"]:
+            figures["error"] = figures["customer_prices"]["output"]
+            return {"metrics": metrics, "details": figures}
+        say(f"[{kind}] {figures['customer_prices']['output']}")
 
     if kind == "sqlite":
         figures["database_file_mb"] = round(
             Path(url.removeprefix("sqlite:///")).stat().st_size / 2**20, 1
         )
+    say(f"[{kind}] running the workload …")
     worker_run = subprocess.run(  # noqa: S603 - this script, in worker mode
         [sys.executable, str(Path(__file__).resolve()), "--worker", "--scale", scale],
         env=env,
@@ -212,10 +167,12 @@ def bench_database(kind: str, url: str, scale: str, seed: int | None, work: Path
         check=False,
     )
     if worker_run.returncode:
-        figures["benchmarks_error"] = worker_run.stderr[-2000:]
-    else:
-        figures.update(json.loads(worker_run.stdout.strip().splitlines()[-1]))
-    return figures
+        figures["error"] = worker_run.stderr[-2000:]
+        return {"metrics": metrics, "details": figures}
+    result = json.loads(worker_run.stdout.strip().splitlines()[-1])
+    metrics.update(result["metrics"])
+    figures.update(result["details"])
+    return {"metrics": metrics, "details": figures}
 
 
 def postgres_admin(pg_url: str) -> Any:
@@ -238,12 +195,39 @@ def machine() -> dict[str, Any]:
     return info
 
 
+def configured_databases() -> str:
+    """The database ``DATABASE_URL`` names (PostgreSQL or SQLite); SQLite when unset."""
+    url = os.environ.get("DATABASE_URL", "")
+    return "postgres" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
+
+
+def server_url(url: str) -> str:
+    """``postgres://user@host:port`` of a ``postgres://user@host:port/db`` URL."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=("small", "large"), default="large")
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--databases", default="sqlite,postgres")
-    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL))
+    parser.add_argument(
+        "--databases",
+        default=configured_databases(),
+        help="sqlite, postgres or both, comma-separated (default: the configured database)",
+    )
+    parser.add_argument(
+        "--customer-prices",
+        type=int,
+        default=None,
+        help="extra customer prices to load (default: 1,000,000 large, 20,000 small)",
+    )
+    default_pg = os.environ.get("DATABASE_URL", "") if configured_databases() == "postgres" else ""
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("BENCH_PG_URL")
+        or (server_url(default_pg) if default_pg else DEFAULT_PG_URL),
+    )
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     parser.add_argument("--keep", action="store_true", help="keep the databases and data dirs")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -252,66 +236,73 @@ def main() -> int:
         worker(args.scale)
         return 0
 
+    customer_prices = (
+        CUSTOMER_PRICES[args.scale] if args.customer_prices is None else args.customer_prices
+    )
     ci = os.environ.get("CI", "").lower() == "true"
     work = Path(tempfile.mkdtemp(prefix="dealerdesk-bench-"))
-    report: dict[str, Any] = {
-        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-        "scale": args.scale,
-        "seed": args.seed,
-        "machine": machine(),
-        "databases": {},
-        "notes": [],
-    }
     failed = False
+    latest: dict[str, Any] | None = None
     try:
         for kind in [name.strip() for name in args.databases.split(",") if name.strip()]:
+            record: dict[str, Any] = {
+                "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+                "scale": args.scale,
+                "seed": args.seed,
+                "customer_prices": customer_prices,
+                "machine": machine(),
+            }
             if kind == "sqlite":
                 url = f"sqlite:///{work / 'bench.sqlite3'}"
-                report["databases"]["sqlite"] = bench_database(
-                    kind, url, args.scale, args.seed, work
-                )
+                result = bench_database(kind, url, args.scale, args.seed, customer_prices, work)
             elif kind == "postgres":
                 try:
                     admin = postgres_admin(args.pg_url)
                 except Exception as error:
                     note = f"PostgreSQL skipped: cannot connect to {args.pg_url} ({error})"
-                    report["notes"].append(note)
                     say(note, sys.stderr)
                     failed = failed or ci
                     continue
                 with admin:
-                    report["machine"]["postgres"] = admin.execute("SHOW server_version").fetchone()[
-                        0
-                    ]
+                    version = admin.execute("SHOW server_version").fetchone()
+                    record["machine"]["postgres"] = version[0] if version else None
                     admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
                     admin.execute(f"CREATE DATABASE {PG_DATABASE}")
                 url = f"{args.pg_url.rstrip('/')}/{PG_DATABASE}"
                 try:
-                    report["databases"]["postgres"] = bench_database(
-                        kind, url, args.scale, args.seed, work
-                    )
+                    result = bench_database(kind, url, args.scale, args.seed, customer_prices, work)
                 finally:
                     if not args.keep:
                         with postgres_admin(args.pg_url) as admin:
                             admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
             else:
                 parser.error(f"unknown database {kind!r} (sqlite, postgres)")
-            figures = report["databases"][kind]
-            failed = failed or "error" in figures
+            record["metrics"] = result["metrics"]
+            record["details"] = result["details"]
+            failed = failed or "error" in result["details"]
+            missed = [
+                name
+                for name, figure in result["metrics"].items()
+                if figure["target"] is not None and figure["value"] > figure["target"]
+            ]
+            record["over_target"] = missed
+            args.output.parent.mkdir(parents=True, exist_ok=True)
+            (args.output.parent / f"{kind}.json").write_text(json.dumps(record, indent=2) + "\n")
+            latest = result["metrics"]
+            say(f"[{kind}] " + json.dumps(result["metrics"], indent=2))
+            if "error" in result["details"]:
+                say(f"[{kind}] error: {result['details']['error']}", sys.stderr)
+            if missed:
+                say(f"[{kind}] over target: {', '.join(missed)}", sys.stderr)
     finally:
         if args.keep:
-            report["notes"].append(f"data kept in {work}")
+            say(f"data kept in {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
 
-    # The driver's own children, for the record (includes every child, not one run).
-    report["children_max_rss_mb"] = round(
-        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
-    )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
-    say(json.dumps(report["databases"], indent=2))
-    say(f"written to {args.output}")
+    if latest is not None:
+        args.output.write_text(json.dumps(latest, indent=2) + "\n")
+        say(f"written to {args.output}")
     return 1 if failed else 0
 
 

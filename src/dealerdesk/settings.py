@@ -114,6 +114,17 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DEALERDESK_DB_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _env_bool(
+    "DEALERDESK_DB_POOL", True
+):
+    # A pool of open connections (psycopg_pool): no connect per request, and safe under
+    # ASGI, where Django's persistent connections (CONN_MAX_AGE) are not.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": int(os.environ.get("DEALERDESK_DB_POOL_SIZE", "20")),
+        "timeout": 10,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web process and a worker share the file.
     DATABASES["default"]["OPTIONS"] = {
@@ -189,6 +200,13 @@ AXES_LOCKOUT_CALLABLE = "dealerdesk.web.portal.views.auth.lockout_response"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
+# With a shared cache (Redis) sessions are read from it and written through to the
+# database; local memory is per process, so there they stay in the database alone.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if os.environ.get("REDIS_URL")
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _env_bool("DEALERDESK_SECURE_COOKIES", False)

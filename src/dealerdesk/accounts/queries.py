@@ -22,26 +22,26 @@ CURRENT_COMPANY_SESSION_KEY = "dealerdesk_company_id"
 
 
 def active_memberships(user: Any) -> list[Membership]:
-    """The companies a person may act for, in one query."""
+    """The companies a person may act for, by company name, in one query (with each
+    company's personal manager, whom the pages show)."""
     if not user.is_authenticated:
         return []
     return list(
         Membership.objects.filter(user=user, is_active=True)
-        .select_related("company")
-        .order_by("company__name")
+        .select_related("company", "company__personal_manager__user")
+        .order_by("company__name", "pk")
     )
+
+
+def pick_membership(memberships: list[Membership], company_id: int | None) -> Membership | None:
+    """The membership for ``company_id`` among ``memberships``, else the first one."""
+    chosen = next((m for m in memberships if m.company_id == company_id), None)
+    return chosen or (memberships[0] if memberships else None)
 
 
 def current_membership(user: Any, company_id: int | None) -> Membership | None:
     """The membership for ``company_id`` if the user has it, else their first one."""
-    memberships = Membership.objects.filter(user=user, is_active=True).select_related(
-        "company", "company__personal_manager__user"
-    )
-    if company_id is not None:
-        chosen = memberships.filter(company_id=company_id).first()
-        if chosen is not None:
-            return chosen
-    return memberships.order_by("company__name").first()
+    return pick_membership(active_memberships(user), company_id)
 
 
 def staff_profile(user: Any) -> StaffProfile | None:

@@ -103,7 +103,10 @@ class Product(ErpRecord):
     sku = models.CharField("SKU", max_length=64, unique=True)
     name = models.CharField(max_length=255, db_index=True)
     description = models.TextField(blank=True)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    # Indexed by ``product_listing`` below, which also covers counts and brand facets.
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="products", db_index=False
+    )
     brand = models.ForeignKey(
         Brand, null=True, blank=True, on_delete=models.PROTECT, related_name="products"
     )
@@ -169,6 +172,11 @@ class Product(ErpRecord):
 
     class Meta:
         ordering = ("name",)
+        indexes = [
+            # A dealer's catalog is "category in (its categories) and active": counting it
+            # and its brand facet read this index alone, not the table.
+            models.Index(fields=["category", "is_active", "brand"], name="product_listing"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sku} {self.name}"

@@ -8,17 +8,21 @@ so nothing outside it can appear in a list, a search, a facet or a product page.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import reduce
 from urllib.parse import urlencode
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from dealerdesk.accounts.models import Company
+from dealerdesk.catalog.events import CATALOG
 from dealerdesk.catalog.models import (
     Barcode,
+    Brand,
     CatalogAssignment,
     Category,
     Product,
@@ -49,6 +53,9 @@ class CatalogScope:
     product_ids: tuple[int, ...] = ()
     hidden_category_ids: frozenset[int] = frozenset()
     paths: Mapping[int, str] = field(default_factory=dict, compare=False, repr=False)
+    # Equal for equal scopes (dealers of one group with nothing of their own share it):
+    # the key of what is cached per scope.
+    key: str = field(default="", compare=False)
 
     @classmethod
     def from_paths(
@@ -63,19 +70,32 @@ class CatalogScope:
         visible = frozenset(
             pk for pk, path in paths.items() if pk not in hidden and _under(path, assigned)
         )
-        return cls(visible, tuple(sorted(set(product_ids))), hidden, paths)
+        singles = tuple(sorted(set(product_ids)))
+        fingerprint = repr((sorted(visible), singles, sorted(hidden))).encode()
+        key = hashlib.blake2b(fingerprint, digest_size=12).hexdigest()
+        return cls(visible, singles, hidden, paths, key)
 
     @property
     def is_empty(self) -> bool:
         return not self.category_ids and not self.product_ids
 
-    def products(self) -> QuerySet[Product]:
-        """Active products in scope; an empty scope sees nothing."""
+    def products(self, within: Category | None = None) -> QuerySet[Product]:
+        """Active products in scope, or in scope and in ``within``'s subtree; an empty scope
+        sees nothing.
+
+        The subtree narrows the one list of category ids rather than adding a second
+        condition: with two ``IN`` lists PostgreSQL misjudges how many rows match and
+        walks the whole name index for a small category (20 ms instead of 1).
+        """
         if self.is_empty:
             return Product.objects.none()
-        condition = Q(category_id__in=self.category_ids)
+        subtree = None if within is None else set(self.subtree_ids(within.path))
+        categories = self.category_ids if subtree is None else self.category_ids & subtree
+        condition = Q(category_id__in=categories) if categories else Q(pk__in=[])
         if self.product_ids:
             single = Q(pk__in=self.product_ids)
+            if subtree is not None:
+                single &= Q(category_id__in=subtree)
             if self.hidden_category_ids:
                 single &= ~Q(category_id__in=self.hidden_category_ids)
             condition |= single
@@ -90,8 +110,20 @@ def _under(path: str, prefixes: tuple[str, ...]) -> bool:
     return bool(prefixes) and path.startswith(prefixes)
 
 
+def category_paths() -> dict[int, str]:
+    """Every category's materialised path by id (cached until the catalog changes)."""
+    return CATALOG.get_or_set(("paths",), lambda: dict(Category.objects.values_list("pk", "path")))
+
+
 def scope_for_company(company: Company) -> CatalogScope:
-    """The closed catalog of a dealer: assignments to it and to its customer group."""
+    """The closed catalog of a dealer: assignments to it and to its customer group
+    (cached until the catalog's structure changes)."""
+    return CATALOG.get_or_set(
+        ("scope", company.pk, company.customer_group_id or 0), lambda: _company_scope(company)
+    )
+
+
+def _company_scope(company: Company) -> CatalogScope:
     audience = Q(company=company)
     if company.customer_group_id:
         audience |= Q(customer_group_id=company.customer_group_id)
@@ -103,8 +135,12 @@ def scope_for_company(company: Company) -> CatalogScope:
 
 def public_scope() -> CatalogScope:
     """The teaser catalog that visitors see without signing in (no prices, no stock)."""
-    paths = Category.objects.filter(in_public_teaser=True).values_list("path", flat=True)
-    return CatalogScope.from_paths(paths)
+
+    def compute() -> CatalogScope:
+        paths = Category.objects.filter(in_public_teaser=True).values_list("path", flat=True)
+        return CatalogScope.from_paths(paths)
+
+    return CATALOG.get_or_set(("scope", "public"), compute)
 
 
 def _outermost(paths: set[str]) -> tuple[str, ...]:
@@ -136,9 +172,16 @@ class CategoryNode:
 
 
 def visible_categories(scope: CatalogScope) -> dict[int, Category]:
-    """Categories a scope reaches, with their ancestors so the tree reads from the root."""
+    """Categories a scope reaches, with their ancestors so the tree reads from the root
+    (cached per scope until the catalog's structure changes)."""
     if scope.is_empty:
         return {}
+    if not scope.key:
+        return _visible_categories(scope)
+    return CATALOG.get_or_set(("tree", scope.key), lambda: _visible_categories(scope))
+
+
+def _visible_categories(scope: CatalogScope) -> dict[int, Category]:
     reached = set(scope.category_ids)
     if scope.product_ids:
         reached.update(
@@ -291,9 +334,14 @@ def _search(products: QuerySet[Product], q: str) -> QuerySet[Product]:
 
 
 def catalog_page(
-    scope: CatalogScope, filters: CatalogFilters, refinement: ListRefinement | None = None
+    scope: CatalogScope,
+    filters: CatalogFilters,
+    refinement: ListRefinement | None = None,
+    *,
+    with_barcodes: bool = True,
 ) -> CatalogPage:
-    """Everything a catalog list page shows, in a constant number of queries.
+    """Everything a catalog list page shows, in a constant number of queries (the products'
+    barcodes only ``with_barcodes``).
 
     Filters the refinement cannot serve are dropped (no stock filter, name order instead of
     price). Raises CategoryNotVisible when the filter names a category outside the scope.
@@ -311,19 +359,23 @@ def catalog_page(
         if category is None:
             raise CategoryNotVisible(filters.category_id)
 
-    products = scope.products()
-    if category is not None:
-        products = products.filter(category_id__in=scope.subtree_ids(category.path))
+    products = scope.products(within=category)
     products = _search(products, filters.q)
     if filters.in_stock and refinement.in_stock is not None:
         products = refinement.in_stock(products)
 
-    brand_rows = (
-        products.exclude(brand__isnull=True)
-        .values_list("brand_id", "brand__name")
-        .annotate(count=Count("pk"))
-        .order_by("brand__name")
-    )
+    def counted() -> tuple[list[tuple[int, str, int]], int]:
+        return _brand_counts(products), _total(products, filters.brand_id)
+
+    if filters.in_stock or not scope.key:
+        # Stock moves all day: a filtered count is not worth caching.
+        brand_rows, total = counted()
+    else:
+        # The same for every dealer with this scope, until the catalog changes.
+        brand_rows, total = CATALOG.get_or_set(
+            ("counts", scope.key, category.pk if category else 0, filters.brand_id or 0, filters.q),
+            counted,
+        )
     brands = [
         BrandFacet(brand_id, name, count, brand_id == filters.brand_id)
         for brand_id, name, count in brand_rows
@@ -331,7 +383,6 @@ def catalog_page(
     if filters.brand_id is not None:
         products = products.filter(brand_id=filters.brand_id)
 
-    total = products.count()
     num_pages = max(1, math.ceil(total / filters.per_page))
     page = min(filters.page, num_pages)
     if page != filters.page:
@@ -340,12 +391,14 @@ def catalog_page(
     if filters.sort in PRICE_SORTS and refinement.by_price is not None:
         ordered = refinement.by_price(products, filters.sort.startswith("-"))
     else:
-        ordered = products.order_by(*SORTS[filters.sort])
-    rows = list(
-        ordered.select_related("brand", "category").prefetch_related(
-            _images_prefetch(), "barcodes"
-        )[start : start + filters.per_page]
-    )
+        ordered = _in_order(products, filters.sort, total)
+    # Only the brand is joined: joining the category too makes SQLite sort the whole scope
+    # instead of walking the name index (12 ms against 1.5 ms for 30,000 products).
+    listed = ordered.select_related("brand").defer("description")
+    listed = listed.prefetch_related(_images_prefetch())
+    if with_barcodes:
+        listed = listed.prefetch_related("barcodes")
+    rows = list(listed[start : start + filters.per_page])
     return CatalogPage(
         filters=filters,
         products=rows,
@@ -357,6 +410,55 @@ def catalog_page(
         can_filter_in_stock=refinement.in_stock is not None,
         can_sort_by_price=refinement.by_price is not None,
     )
+
+
+# Up to this many matching products a page is sorted from the matching rows (found through
+# the listing index); above it, by walking the name or SKU index until a page is full.
+SORT_MATCHES_LIMIT = 5000
+
+
+def _in_order(products: QuerySet[Product], sort: str, total: int) -> QuerySet[Product]:
+    """``products`` in ``sort`` order, the way that is fast for ``total`` matches.
+
+    For a category (say 945 fasteners of 50,000 products, all named late in the alphabet)
+    PostgreSQL would walk the name index and skip 20,000 rows before it has 48 (9 ms);
+    sorting the 945 takes 1 ms. ``COALESCE(name, '')`` orders the same (names are never
+    NULL) but no index can serve it, which leads the planner to the matching rows first.
+    """
+    fields = SORTS[sort]
+    if total > SORT_MATCHES_LIMIT:
+        return products.order_by(*fields)
+    return products.order_by(
+        *(
+            Coalesce(F(field.lstrip("-")), Value("")).desc()
+            if field.startswith("-")
+            else Coalesce(F(field), Value("")).asc()
+            for field in fields
+        )
+    )
+
+
+def _brand_counts(products: QuerySet[Product]) -> list[tuple[int, str, int]]:
+    """(brand id, name, products) of the brands among ``products``, by name. Grouped without
+    joining the brand, so the count reads the listing index only; names come after."""
+    counts = dict(
+        products.exclude(brand__isnull=True)
+        .order_by()
+        .values_list("brand_id")
+        .annotate(count=Count("pk"))
+        .values_list("brand_id", "count")
+    )
+    names = dict(Brand.objects.filter(pk__in=list(counts)).values_list("pk", "name"))
+    return sorted(
+        ((pk, names[pk], count) for pk, count in counts.items() if pk in names),
+        key=lambda row: (row[1].casefold(), row[0]),
+    )
+
+
+def _total(products: QuerySet[Product], brand_id: int | None) -> int:
+    if brand_id is not None:
+        products = products.filter(brand_id=brand_id)
+    return products.count()
 
 
 def _images_prefetch() -> Prefetch[str]:

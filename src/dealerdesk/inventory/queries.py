@@ -26,6 +26,7 @@ from dealerdesk.inventory.availability import (
     available_to_promise,
     display_strategy_for,
 )
+from dealerdesk.inventory.events import WAREHOUSES
 from dealerdesk.inventory.models import (
     DefaultWarehouse,
     IncomingStock,
@@ -54,9 +55,15 @@ def accessible_warehouses(company: Company) -> QuerySet[Warehouse]:
 
 
 def warehouses_for(company: Company) -> list[Warehouse]:
-    """The warehouses a company may order from, in display order, with regions (one query)."""
-    return list(
-        accessible_warehouses(company).select_related("region").order_by("sort_order", "name", "pk")
+    """The warehouses a company may order from, in display order, with regions (cached
+    until a warehouse, an access rule or a default changes)."""
+    return WAREHOUSES.get_or_set(
+        ("for", company.pk, company.customer_group_id or 0, company.region_id or 0),
+        lambda: list(
+            accessible_warehouses(company)
+            .select_related("region")
+            .order_by("sort_order", "name", "pk")
+        ),
     )
 
 
@@ -71,10 +78,13 @@ def default_warehouse_for(
         warehouses = warehouses_for(company)
     if not warehouses:
         return None
-    chosen_id = (
-        DefaultWarehouse.objects.filter(company_id=company.pk)
-        .values_list("warehouse_id", flat=True)
-        .first()
+    (chosen_id,) = WAREHOUSES.get_or_set(
+        ("default", company.pk),
+        lambda: (
+            DefaultWarehouse.objects.filter(company_id=company.pk)
+            .values_list("warehouse_id", flat=True)
+            .first(),
+        ),
     )
     by_id = {warehouse.pk: warehouse for warehouse in warehouses}
     return by_id.get(chosen_id) if chosen_id in by_id else warehouses[0]

@@ -43,32 +43,33 @@ def first_quantity(product: Product) -> Decimal:
 
 
 def offers_for(
-    company: Company,
-    contract: Contract | None,
-    products: Sequence[Product],
-    scope: CatalogScope | None = None,
+    company: Company, contract: Contract | None, products: Sequence[Product]
 ) -> dict[int, Offer]:
     """Price (at each product's first quantity) and availability for a page of products,
-    in a fixed number of queries."""
+    in a fixed number of queries. ``products`` come from the dealer's catalog scope (a list
+    page, a product page, a scan): this does not check it again."""
     if not products:
         return {}
     priced: dict[int, PricedLine] = {}
     if contract is not None:
         lines = [(p.pk, first_quantity(p)) for p in products]
-        priced = {line.product_id: line for line in price_lines(company, contract, lines)}
-    stock = availability_for(company, [p.pk for p in products], scope=scope)
+        priced = {
+            line.product_id: line for line in price_lines(company, contract, lines, loaded=products)
+        }
+    stock = availability_for(company, [p.pk for p in products])
     return {p.pk: Offer(p.pk, priced.get(p.pk), stock.get(p.pk)) for p in products}
 
 
 def product_offer(
-    company: Company, contract: Contract | None, product: Product, scope: CatalogScope
+    company: Company, contract: Contract | None, product: Product
 ) -> tuple[Offer, list[tuple[Decimal, PricedLine]]]:
-    """One product's offer and its quantity-break table, from one pricing read."""
+    """One product's offer and its quantity-break table, from one pricing read (``product``
+    comes from the dealer's catalog scope)."""
     line: PricedLine | None = None
     breaks: list[tuple[Decimal, PricedLine]] = []
     if contract is not None:
         line, breaks = product_prices(company, contract, product.pk, first_quantity(product))
-    stock = availability_for(company, [product.pk], scope=scope).get(product.pk)
+    stock = availability_for(company, [product.pk]).get(product.pk)
     return Offer(product.pk, line, stock), breaks
 
 
@@ -98,11 +99,18 @@ class OfferPage:
 
 
 def offer_page(
-    company: Company, contract: Contract | None, scope: CatalogScope, filters: CatalogFilters
+    company: Company,
+    contract: Contract | None,
+    scope: CatalogScope,
+    filters: CatalogFilters,
+    *,
+    with_barcodes: bool = True,
 ) -> OfferPage:
     """A catalog list page with the dealer's prices and stock on every product.
 
     Raises ``CategoryNotVisible`` like ``catalog_page``.
     """
-    page = catalog_page(scope, filters, list_refinement(company, contract))
-    return OfferPage(page, offers_for(company, contract, page.products, scope))
+    page = catalog_page(
+        scope, filters, list_refinement(company, contract), with_barcodes=with_barcodes
+    )
+    return OfferPage(page, offers_for(company, contract, page.products))

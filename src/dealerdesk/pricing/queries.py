@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +28,7 @@ from django.utils import timezone
 
 from dealerdesk.accounts.models import Company
 from dealerdesk.catalog.models import Product
+from dealerdesk.catalog.queries import category_paths
 from dealerdesk.pricing.choices import PromotionKind
 from dealerdesk.pricing.engine import (
     HUNDRED,
@@ -41,10 +43,12 @@ from dealerdesk.pricing.engine import (
     PromotionFacts,
     price_line,
 )
+from dealerdesk.pricing.events import PRICING
 from dealerdesk.pricing.models import (
     Contract,
     CustomerPrice,
     Price,
+    PriceList,
     PriceListItem,
     PriceType,
     Promotion,
@@ -58,32 +62,39 @@ def _valid_on(day: date, prefix: str = "") -> Q:
     )
 
 
-def contracts_for(company: Company, at: datetime | None = None) -> QuerySet[Contract]:
-    """The dealer's active contracts valid today, the default one first."""
+def contracts_for(company: Company, at: datetime | None = None) -> list[Contract]:
+    """The dealer's active contracts valid that day (today), the default one first
+    (cached until a contract changes)."""
     day = timezone.localdate(at) if at else timezone.localdate()
-    return (
-        Contract.objects.filter(company=company, is_active=True)
-        .filter(_valid_on(day))
-        .select_related("price_type")
-        .order_by("-is_default", "name")
-    )
+
+    def read() -> list[Contract]:
+        return list(
+            Contract.objects.filter(company=company, is_active=True)
+            .filter(_valid_on(day))
+            .select_related("price_type")
+            .order_by("-is_default", "name")
+        )
+
+    return PRICING.get_or_set(("contracts", company.pk, day.isoformat()), read)
 
 
 def contract_for(company: Company, contract_id: int | None) -> Contract | None:
     """The contract chosen (only one of the company's own), else its default, else None."""
     contracts = contracts_for(company)
-    if contract_id is not None:
-        chosen = contracts.filter(pk=contract_id).first()
-        if chosen is not None:
-            return chosen
-    return contracts.first()
+    chosen = next((c for c in contracts if c.pk == contract_id), None)
+    return chosen or (contracts[0] if contracts else None)
 
 
 # --- the rows each step reads (shared by the context and the price order) ------------------
 
 
 def _base_type(currency: str) -> PriceType | None:
-    return PriceType.objects.filter(is_base=True, currency=currency).first()
+    """The base price type of a currency (cached until a price type changes)."""
+    (found,) = PRICING.get_or_set(
+        ("base", currency),
+        lambda: (PriceType.objects.filter(is_base=True, currency=currency).first(),),
+    )
+    return found
 
 
 def _type_price_rows(type_ids: Iterable[int], day: date) -> QuerySet[Price]:
@@ -91,19 +102,50 @@ def _type_price_rows(type_ids: Iterable[int], day: date) -> QuerySet[Price]:
     return Price.objects.filter(price_type_id__in=list(type_ids)).filter(_valid_on(day))
 
 
+@dataclass(frozen=True)
+class _ListFacts:
+    id: int
+    name: str
+    audience: str
+    priority: int
+
+
+def _price_lists(company: Company, currency: str, day: date) -> dict[int, _ListFacts]:
+    """The active price lists for the company's group, tier or region valid on ``day``
+    (cached until a price list changes; their items are read per page)."""
+    key = (
+        "lists",
+        company.customer_group_id or 0,
+        company.tier_id or 0,
+        company.region_id or 0,
+        currency,
+        day.isoformat(),
+    )
+
+    def read() -> dict[int, _ListFacts]:
+        audience = Q(pk__in=[])
+        if company.customer_group_id:
+            audience |= Q(customer_group_id=company.customer_group_id)
+        if company.tier_id:
+            audience |= Q(tier_id=company.tier_id)
+        if company.region_id:
+            audience |= Q(region_id=company.region_id)
+        lists = (
+            PriceList.objects.filter(audience, is_active=True, currency=currency)
+            .filter(_valid_on(day))
+            .select_related("customer_group", "tier", "region")
+        )
+        return {
+            row.pk: _ListFacts(row.pk, row.name, row.audience_label, row.priority) for row in lists
+        }
+
+    return PRICING.get_or_set(key, read)
+
+
 def _list_item_rows(company: Company, currency: str, day: date) -> QuerySet[PriceListItem]:
     """Items of the active price lists for the company's group, tier or region."""
-    audience = Q(pk__in=[])
-    if company.customer_group_id:
-        audience |= Q(price_list__customer_group_id=company.customer_group_id)
-    if company.tier_id:
-        audience |= Q(price_list__tier_id=company.tier_id)
-    if company.region_id:
-        audience |= Q(price_list__region_id=company.region_id)
-    return (
-        PriceListItem.objects.filter(audience)
-        .filter(price_list__is_active=True, price_list__currency=currency)
-        .filter(_valid_on(day, "price_list__"))
+    return PriceListItem.objects.filter(
+        price_list_id__in=list(_price_lists(company, currency, day))
     )
 
 
@@ -133,30 +175,50 @@ def _break_rows(company: Company) -> QuerySet[Any]:
     )
 
 
-def _running_promotions(company: Company, at: datetime) -> QuerySet[Promotion]:
-    """Promotions running at ``at`` for everyone or the dealer's group."""
+def _running_promotions(
+    company: Company, at: datetime, until: datetime | None = None
+) -> QuerySet[Promotion]:
+    """Promotions for everyone or the dealer's group running at ``at`` (or at any moment
+    from ``at`` to ``until``)."""
     group = Q(customer_group__isnull=True)
     if company.customer_group_id:
         group |= Q(customer_group_id=company.customer_group_id)
-    return Promotion.objects.filter(group, is_active=True, starts_at__lte=at, ends_at__gt=at)
+    started = Q(starts_at__lt=until) if until else Q(starts_at__lte=at)
+    return Promotion.objects.filter(group, started, is_active=True, ends_at__gt=at)
 
 
-def _promotions(company: Company, at: datetime, targets: Q) -> list[PromotionFacts]:
-    """Running promotions that may apply to ``targets``, oldest first."""
-    rows = _running_promotions(company, at).filter(targets)
-    return [
-        PromotionFacts(
-            p.pk,
-            p.name,
-            p.kind,
-            p.value,
-            p.currency,
-            p.product_id,
-            p.category.path if p.category_id and p.category else None,
-            p.brand_id,
-        )
-        for p in rows.select_related("category").order_by("pk")
-    ]
+def _promotions(company: Company, at: datetime) -> list[PromotionFacts]:
+    """Promotions running at ``at`` for everyone or the dealer's group, oldest first.
+
+    Read once a minute per customer group (the promotions overlapping that minute) and
+    cached until a promotion changes; the exact start and end are checked here.
+    """
+    minute = at.replace(second=0, microsecond=0)
+
+    def read() -> list[tuple[PromotionFacts, datetime, datetime]]:
+        rows = _running_promotions(company, minute, until=minute + timedelta(minutes=1))
+        return [
+            (
+                PromotionFacts(
+                    p.pk,
+                    p.name,
+                    p.kind,
+                    p.value,
+                    p.currency,
+                    p.product_id,
+                    p.category.path if p.category_id and p.category else None,
+                    p.brand_id,
+                ),
+                p.starts_at,
+                p.ends_at,
+            )
+            for p in rows.select_related("category").order_by("pk")
+        ]
+
+    running = PRICING.get_or_set(
+        ("promotions", company.customer_group_id or 0, minute.isoformat()), read
+    )
+    return [facts for facts, starts, ends in running if starts <= at < ends]
 
 
 def _contract_facts(contract: Contract) -> ContractFacts:
@@ -180,9 +242,16 @@ def _check_owner(company: Company, contract: Contract) -> None:
 
 
 def pricing_context(
-    company: Company, contract: Contract, product_ids: Iterable[int], at: datetime | None = None
+    company: Company,
+    contract: Contract,
+    product_ids: Iterable[int],
+    at: datetime | None = None,
+    *,
+    loaded: Sequence[Product] = (),
 ) -> PricingContext:
-    """Read everything the engine needs for these products (7 queries, whatever their number).
+    """Read everything the engine needs for these products in at most 7 queries, whatever
+    their number (5 once the base price type, price lists and promotions are cached, 4 when
+    the caller passes the products it has ``loaded`` already).
 
     ``contract`` must be one of ``company``'s: a contract of another company is refused.
     """
@@ -195,12 +264,21 @@ def pricing_context(
     base_facts = PriceTypeFacts(base.pk, base.name) if base else None
     contract_facts = _contract_facts(contract)
 
+    paths = category_paths() if loaded else {}
+    wanted = set(ids)
     products = {
-        pk: ProductFacts(pk, path, brand_id, vat_rate)
-        for pk, path, brand_id, vat_rate in Product.objects.filter(pk__in=ids).values_list(
-            "pk", "category__path", "brand_id", "vat_rate"
-        )
+        p.pk: ProductFacts(p.pk, paths[p.category_id], p.brand_id, p.vat_rate)
+        for p in loaded
+        if p.pk in wanted and p.category_id in paths
     }
+    missing = [pk for pk in ids if pk not in products]
+    if missing:
+        products.update(
+            (pk, ProductFacts(pk, path, brand_id, vat_rate))
+            for pk, path, brand_id, vat_rate in Product.objects.filter(pk__in=missing).values_list(
+                "pk", "category__path", "brand_id", "vat_rate"
+            )
+        )
     type_ids = {t.id for t in (base_facts, contract_facts.price_type) if t is not None}
     type_prices: dict[tuple[int, int], Decimal] = {}
     # Oldest start first (an open start is the oldest), so the latest valid row wins.
@@ -213,23 +291,21 @@ def pricing_context(
         type_prices[(product_id, type_id)] = amount
 
     list_prices: dict[int, list[ListPrice]] = defaultdict(list)
-    for item in (
-        _list_item_rows(company, contract.currency, day)
-        .filter(product_id__in=ids)
-        .select_related(
-            "price_list", "price_list__customer_group", "price_list__tier", "price_list__region"
-        )
-    ):
-        price_list = item.price_list
-        list_prices[item.product_id].append(
-            ListPrice(
-                price_list.pk,
-                price_list.name,
-                price_list.audience_label,
-                price_list.priority,
-                item.amount,
+    lists = _price_lists(company, contract.currency, day)
+    if lists:
+        for product_id, list_id, amount in PriceListItem.objects.filter(
+            price_list_id__in=list(lists), product_id__in=ids
+        ).values_list("product_id", "price_list_id", "amount"):
+            price_list = lists[list_id]
+            list_prices[product_id].append(
+                ListPrice(
+                    price_list.id,
+                    price_list.name,
+                    price_list.audience,
+                    price_list.priority,
+                    amount,
+                )
             )
-        )
 
     customer_prices: dict[int, list[CustomerPriceFacts]] = defaultdict(list)
     for product_id, amount, contract_id in (
@@ -247,12 +323,11 @@ def pricing_context(
     ):
         breaks[product_id].append(BreakFacts(min_quantity, percent, specificity))
 
-    brand_ids = {p.brand_id for p in products.values() if p.brand_id}
-    promotions = _promotions(
-        company,
-        at,
-        Q(product_id__in=ids) | Q(brand_id__in=brand_ids) | Q(category__isnull=False),
-    )
+    promotions = [
+        promotion
+        for promotion in _promotions(company, at)
+        if any(promotion.applies_to(product) for product in products.values())
+    ]
 
     return PricingContext(
         company_name=company.name,
@@ -273,12 +348,17 @@ def price_lines(
     contract: Contract,
     lines: Sequence[tuple[int, Decimal]],
     at: datetime | None = None,
+    *,
+    loaded: Sequence[Product] = (),
 ) -> list[PricedLine]:
     """Price (product id, quantity) lines for a dealer under one of its contracts.
 
-    Catalog pages, the cart, the API and exports all price through here.
+    Catalog pages, the cart, the API and exports all price through here. A caller that has
+    the products ``loaded`` (a list page) passes them to save reading them again.
     """
-    context = pricing_context(company, contract, (product_id for product_id, _ in lines), at)
+    context = pricing_context(
+        company, contract, (product_id for product_id, _ in lines), at, loaded=loaded
+    )
     return [price_line(context, product_id, quantity) for product_id, quantity in lines]
 
 

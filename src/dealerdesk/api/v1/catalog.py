@@ -152,7 +152,7 @@ def get_product(
     if detail is None:
         raise HttpError(404, "No such product in your catalog.")
     product = detail.product
-    offer, table = product_offer(company, chosen, product, scope)
+    offer, table = product_offer(company, chosen, product)
     return OfferedProduct(
         **_summary(request, product).model_dump(),
         description=product.description,
@@ -195,7 +195,7 @@ def lookup(
         .prefetch_related("images", "barcodes")
         .get(pk=product.pk)
     )
-    offers = offers_for(company, chosen, [fresh], scope)
+    offers = offers_for(company, chosen, [fresh])
     return _offered(request, fresh, offers.get(fresh.pk), chosen)
 
 

@@ -12,9 +12,18 @@ from django.shortcuts import redirect, render
 
 from dealerdesk.accounts.models import Company, Membership
 from dealerdesk.accounts.queries import CURRENT_COMPANY_SESSION_KEY as SESSION_KEY
-from dealerdesk.accounts.queries import current_membership
+from dealerdesk.accounts.queries import active_memberships, pick_membership
 
 _CACHE_ATTR = "_dealerdesk_membership"
+_ALL_ATTR = "_dealerdesk_memberships"
+
+
+def memberships_of(request: HttpRequest) -> list[Membership]:
+    """Every company the signed-in person may act for (read once per request)."""
+    if not hasattr(request, _ALL_ATTR):
+        setattr(request, _ALL_ATTR, active_memberships(request.user))
+    found: list[Membership] = getattr(request, _ALL_ATTR)
+    return found
 
 
 def membership_of(request: HttpRequest) -> Membership | None:
@@ -24,7 +33,7 @@ def membership_of(request: HttpRequest) -> Membership | None:
         return cached
     membership = None
     if request.user.is_authenticated:
-        membership = current_membership(request.user, request.session.get(SESSION_KEY))
+        membership = pick_membership(memberships_of(request), request.session.get(SESSION_KEY))
         if membership is not None and request.session.get(SESSION_KEY) != membership.company_id:
             request.session[SESSION_KEY] = membership.company_id
     setattr(request, _CACHE_ATTR, membership)

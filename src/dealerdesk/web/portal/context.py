@@ -7,10 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from dealerdesk.accounts.queries import active_memberships
-from dealerdesk.pricing.queries import contracts_for
-from dealerdesk.web.portal.access import membership_of
-from dealerdesk.web.portal.offers import current_contract
+from dealerdesk.web.portal.access import membership_of, memberships_of
+from dealerdesk.web.portal.offers import company_contracts, current_contract
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
@@ -19,9 +17,9 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     if request.user.is_authenticated and not path.startswith(("/backoffice/", "/static/")):
         membership = membership_of(request)
         context["current_membership"] = membership
-        context["all_memberships"] = lambda: active_memberships(request.user)
+        context["all_memberships"] = lambda: memberships_of(request)
         if membership is not None:
             company = membership.company
-            context["contracts"] = lambda: list(contracts_for(company))
+            context["contracts"] = lambda: company_contracts(request, company)
             context["current_contract"] = lambda: current_contract(request, company)
     return context

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django import template
+from django.urls import get_script_prefix, reverse
 
 register = template.Library()
 
@@ -28,3 +30,20 @@ def list_query(filters: Any, **changes: Any) -> str:
     """``href="?{% list_query page.filters page=2 %}"``: the list's filters with changes;
     ``brand=None`` drops one."""
     return str(filters.query(**changes))
+
+
+_SENTINEL = 987654321
+
+
+@lru_cache(maxsize=64)
+def _url_pattern(url_name: str, prefix: str) -> str:
+    return reverse(url_name, args=[_SENTINEL])
+
+
+@register.filter
+def url_for_pk(pk: int, url_name: str) -> str:
+    """``{{ product.pk|url_for_pk:"portal:product" }}``: the same as ``{% url name pk %}``
+    for a URL whose one argument is an id, at a fraction of the cost (a list page links
+    each of its 48 products twice)."""
+    pattern = _url_pattern(url_name, get_script_prefix())
+    return pattern.replace(str(_SENTINEL), str(int(pk)), 1)

@@ -56,7 +56,13 @@ def catalog(request: HttpRequest) -> HttpResponse:
             return redirect("portal:product", pk=match.pk)
     company = dealer(request).company
     try:
-        listing = offer_page(company, current_contract(request, company), scope, filters)
+        listing = offer_page(
+            company,
+            current_contract(request, company),
+            scope,
+            filters,
+            with_barcodes=False,  # the cards do not show them
+        )
     except CategoryNotVisible as error:
         raise Http404("No such category in your catalog") from error
     template = "portal/catalog/_results.html" if request.htmx else "portal/catalog/list.html"  # type: ignore[attr-defined]
@@ -80,7 +86,7 @@ def product(request: HttpRequest, pk: int) -> HttpResponse:
     if detail is None:
         raise Http404("No such product in your catalog")
     contract = current_contract(request, company)
-    offer, breaks = product_offer(company, contract, detail.product, scope)
+    offer, breaks = product_offer(company, contract, detail.product)
     return render(
         request,
         "portal/catalog/product.html",

@@ -10,9 +10,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from dealerdesk.accounts.queries import active_memberships
 from dealerdesk.catalog.queries import scope_for_company
-from dealerdesk.web.portal.access import choose_company, dealer, dealer_required
+from dealerdesk.web.portal.access import choose_company, dealer, dealer_required, memberships_of
 
 
 def _without_params(url: str, *names: str) -> str:
@@ -45,7 +44,7 @@ def switch_company(request: HttpRequest) -> HttpResponse:
         company_id = int(request.POST.get("company", ""))
     except ValueError as error:
         raise Http404("No such company") from error
-    if not any(m.company_id == company_id for m in active_memberships(request.user)):
+    if not any(m.company_id == company_id for m in memberships_of(request)):
         raise Http404("No such company")
     choose_company(request, company_id)
     target = request.POST.get("next", "")

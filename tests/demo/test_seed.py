@@ -603,3 +603,33 @@ def test_allocate_follows_shares_and_respects_caps() -> None:
     assert allocate(50, [1, 1], [10, 10]) == [10, 10]
     assert allocate(7, [3, 2, 2], [9, 9, 9]) == [3, 2, 2]
     assert allocate(2, [1, 1, 1], [5, 5, 5]) == [1, 1, 0]
+
+
+def test_bulk_customer_prices_land_in_each_dealers_own_catalog() -> None:
+    _seed("--no-images")
+    before = CustomerPrice.objects.count()
+    out = StringIO()
+
+    call_command("load_customer_prices", "--count", "300", stdout=out)
+
+    added = CustomerPrice.objects.filter(external_id__startswith="BULK-CPR-")
+    assert added.count() == CustomerPrice.objects.count() - before
+    assert 0 < added.count() <= 300
+    assert f"{added.count():,} customer prices loaded" in out.getvalue()
+    # each on a product of the dealer's own catalog, below the wholesale price
+    for row in added.select_related("company")[:40]:
+        assert row.product_id in _visible_product_ids(row.company)
+        euro = next(c for c in contracts_for(row.company) if c.currency == "EUR")
+        [line] = price_lines(row.company, euro, [(row.product_id, Decimal(1))])
+        assert line.list_price is not None
+        assert row.amount <= line.list_price.amount
+    # no dealer gets two general prices for one product
+    pairs = added.values("company", "product").annotate(n=Count("pk")).filter(n__gt=1)
+    assert not pairs.exists()
+
+
+def test_bulk_customer_prices_load_once() -> None:
+    _seed("--no-images")
+    call_command("load_customer_prices", "--count", "10", stdout=StringIO())
+    with pytest.raises(CommandError, match="already loaded"):
+        call_command("load_customer_prices", "--count", "10", stdout=StringIO())

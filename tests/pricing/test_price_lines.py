@@ -197,3 +197,54 @@ def test_the_break_table_starts_at_the_minimum_order(world, wholesale, contract_
 
     assert line.unit_price.amount == Decimal("0.95")
     assert [q for q, _ in table] == [Decimal(500), Decimal(1000)]
+
+
+def test_another_groups_promotion_never_applies(world, wholesale, contract_a, client_for):
+    # given a 50% promotion for Bravo's customer group on a product Alpha sees
+    price(world.product_a, wholesale, "100")
+    now = timezone.now()
+    other_group = f.CustomerGroupFactory(name="Bravo's group")
+    Promotion.objects.create(
+        name="Bravo only",
+        kind=PromotionKind.PERCENT_OFF,
+        value=Decimal(50),
+        starts_at=now - timedelta(days=1),
+        ends_at=now + timedelta(days=1),
+        product=world.product_a,
+        customer_group=other_group,
+    )
+    # when Alpha prices it, lists it, sorts by price and asks the API
+    [line] = price_lines(world.company_a, contract_a, [(world.product_a.pk, Decimal(1))])
+    client = client_for(world.buyer_a.user)
+    answers = [
+        client.get(f"/portal/products/{world.product_a.pk}/").content.decode(),
+        client.get("/portal/catalog/", {"sort": "price"}).content.decode(),
+        client.get(f"/api/v1/catalog/products/{world.product_a.pk}").content.decode(),
+    ]
+    # then the promotion is nowhere
+    assert line.unit_price.amount == Decimal("100.00")
+    assert line.promotion is None
+    for answer in answers:
+        assert "Bravo only" not in answer
+        assert "50.00" not in answer
+
+
+def test_a_promotion_starts_on_the_second_even_when_cached(world, wholesale, contract_a):
+    # promotions are read once a minute; the exact start still counts
+    price(world.product_a, wholesale, "100")
+    minute = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=5)
+    Promotion.objects.create(
+        name="At 30 s",
+        kind=PromotionKind.FIXED_PRICE,
+        value=Decimal(70),
+        starts_at=minute + timedelta(seconds=30),
+        ends_at=minute + timedelta(hours=1),
+        product=world.product_a,
+    )
+    lines = [(world.product_a.pk, Decimal(1))]
+
+    [before] = price_lines(world.company_a, contract_a, lines, at=minute + timedelta(seconds=29))
+    [after] = price_lines(world.company_a, contract_a, lines, at=minute + timedelta(seconds=30))
+
+    assert before.unit_price.amount == Decimal("100.00")
+    assert after.unit_price.amount == Decimal("70.00")

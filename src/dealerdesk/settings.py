@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "dealerdesk.catalog",
     "dealerdesk.pricing",
     "dealerdesk.inventory",
+    "dealerdesk.ordering",
     "dealerdesk.demo",
     "dealerdesk.web.portal",
     "dealerdesk.web.backoffice",
@@ -258,6 +259,8 @@ DEALERDESK_STOCK_BANDS = [
 ]
 DEALERDESK_INVITE_TTL = timedelta(days=int(os.environ.get("DEALERDESK_INVITE_TTL_DAYS", "7")))
 DEALERDESK_SUPPLIER_NAME = os.environ.get("DEALERDESK_SUPPLIER_NAME", "Northwind Building Supply")
+# Portal order numbers: the prefix and the order's id, e.g. DD-0000123.
+DEALERDESK_ORDER_PREFIX = os.environ.get("DEALERDESK_ORDER_PREFIX", "DD-")
 
 LOGGING = {
     "version": 1,

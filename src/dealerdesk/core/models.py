@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -86,3 +87,27 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_repr or 'system'} {self.verb or self.action} {self.object_repr}"
+
+
+class OutboxMessage(models.Model):
+    """An event for the ERP, written in the same transaction as the change it reports
+    (the transactional outbox): it exists exactly when the change committed. Delivery
+    (signed webhooks, the ERP's pull endpoint) reads from here and marks what it sent.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    topic = models.CharField(max_length=64, help_text="e.g. order.placed, order.cancelled")
+    key = models.CharField(
+        max_length=100, help_text="The record the event is about, e.g. order:DD-0000123"
+    )
+    company_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    payload = models.JSONField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        indexes = [models.Index(fields=["delivered_at", "created_at"], name="outbox_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.key}"

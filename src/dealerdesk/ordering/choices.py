@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class OrderStatus(models.TextChoices):
+    AWAITING_APPROVAL = "awaiting_approval", "Waiting for approval"
+    PLACED = "placed", "Placed"
+    SENT_TO_ERP = "sent_to_erp", "Sent to the ERP"
+    ACCEPTED = "accepted", "Accepted"
+    INVOICED = "invoiced", "Invoiced"
+    PAID = "paid", "Paid"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+    CANCELLED = "cancelled", "Cancelled"
+    REJECTED = "rejected", "Rejected"
+
+
+# A dealer may cancel until the ERP has accepted the order.
+CANCELLABLE = frozenset(
+    {OrderStatus.AWAITING_APPROVAL, OrderStatus.PLACED, OrderStatus.SENT_TO_ERP}
+)
+# Orders whose goods are still held or owed: they count against the credit limit.
+OPEN = frozenset(
+    {
+        OrderStatus.AWAITING_APPROVAL,
+        OrderStatus.PLACED,
+        OrderStatus.SENT_TO_ERP,
+        OrderStatus.ACCEPTED,
+    }
+)
+
+
+class DeliveryMethod(models.TextChoices):
+    PICKUP = "pickup", "Pickup at a warehouse"
+    SUPPLIER = "supplier", "Supplier's own transport"
+    CARRIER = "carrier", "Carrier"
+    DROPSHIP = "dropship", "Dropship to another address"

@@ -1,0 +1,158 @@
+"""Carts, orders and their history.
+
+An order is a snapshot: it keeps the product's SKU and name, the prices, VAT and the
+explanation as they were when it was placed, so later catalog or price changes never alter
+what the dealer ordered. Its stock is reserved under the order's number.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from dealerdesk.accounts.models import Company
+from dealerdesk.catalog.models import Product
+from dealerdesk.core.models import TimeStampedModel
+from dealerdesk.inventory.models import Warehouse
+from dealerdesk.ordering.choices import DeliveryMethod, OrderStatus
+from dealerdesk.pricing.models import Contract
+
+
+def quantity_field(**options: object) -> models.DecimalField[Decimal, Decimal]:
+    return models.DecimalField(
+        max_digits=12,
+        decimal_places=3,
+        validators=[MinValueValidator(Decimal("0.001"))],
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def money_field(**options: object) -> models.DecimalField[Decimal, Decimal]:
+    return models.DecimalField(max_digits=16, decimal_places=2, **options)  # type: ignore[arg-type]
+
+
+class Cart(TimeStampedModel):
+    """One cart per person and company they act for."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="carts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "user"], name="one_cart_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"cart of {self.user_id} for {self.company}"
+
+
+class CartLine(TimeStampedModel):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="+")
+    quantity = quantity_field()
+
+    class Meta:
+        ordering = ("created_at", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "product", "warehouse"], name="cart_line_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} x {self.quantity}"
+
+
+class Order(TimeStampedModel):
+    number = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="orders")
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    on_behalf_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The supplier's manager who placed it for the dealer.",
+    )
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="orders")
+    currency = models.CharField(max_length=3)
+    payment_terms_days = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.PLACED, db_index=True
+    )
+    erp_number = models.CharField("ERP order number", max_length=64, blank=True)
+    po_number = models.CharField("your PO number", max_length=64, blank=True)
+    comment = models.TextField(blank=True, max_length=2000)
+    delivery_method = models.CharField(
+        max_length=12, choices=DeliveryMethod.choices, default=DeliveryMethod.PICKUP
+    )
+    delivery_address = models.TextField(blank=True, max_length=1000)
+    desired_date = models.DateField(null=True, blank=True)
+    total_net = money_field()
+    total_vat = money_field()
+    total_gross = money_field()
+    idempotency_key = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "idempotency_key"], name="order_once_per_submission"
+            )
+        ]
+        indexes = [models.Index(fields=["company", "-created_at"], name="order_history")]
+
+    def __str__(self) -> str:
+        return self.number or f"order {self.pk}"
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    number = models.PositiveIntegerField()
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField(max_length=64)
+    name = models.CharField(max_length=255)
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    quantity = quantity_field()
+    backorder = models.BooleanField(default=False)
+    unit_price = models.DecimalField(max_digits=16, decimal_places=4)
+    list_price = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    discount_percent = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    line_net = money_field()
+    line_vat = money_field()
+    line_gross = money_field()
+    promotion = models.CharField(max_length=150, blank=True)
+    explanation = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("order", "number")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "number"], name="order_line_number_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} #{self.number} {self.sku} x {self.quantity}"
+
+
+class OrderEvent(models.Model):
+    """One step of an order's timeline: placed, sent to the ERP, accepted, …, cancelled."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=20, choices=OrderStatus.choices)
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.status}"

@@ -1,0 +1,44 @@
+"""Quantity rules: the minimum order quantity and the pack multiple of a product."""
+
+from __future__ import annotations
+
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from dealerdesk.catalog.models import Product
+from dealerdesk.ordering.errors import LINE_MESSAGES, LineProblem
+
+MAX_LINE_QUANTITY = Decimal(10) ** 9
+
+
+def _plain(value: Decimal) -> str:
+    text = f"{value.normalize():f}"
+    return "0" if text in {"-0", ""} else text
+
+
+def round_up(product: Product, quantity: Decimal) -> Decimal:
+    """The nearest quantity the product can be ordered in at or above ``quantity``."""
+    pack = product.pack_multiple or Decimal(1)
+    packs = (max(quantity, product.min_quantity) / pack).to_integral_value(ROUND_CEILING)
+    return max(packs, Decimal(1)) * pack
+
+
+def quantity_problem(product: Product, quantity: Decimal) -> tuple[LineProblem, str] | None:
+    """Why ``quantity`` cannot be ordered, with the message, or None if it can."""
+    if not quantity.is_finite() or quantity <= 0:
+        return LineProblem.NOT_POSITIVE, LINE_MESSAGES[LineProblem.NOT_POSITIVE]
+    if quantity > MAX_LINE_QUANTITY:
+        return LineProblem.TOO_LARGE, LINE_MESSAGES[LineProblem.TOO_LARGE]
+    if quantity < product.min_quantity:
+        message = LINE_MESSAGES[LineProblem.BELOW_MINIMUM].format(
+            minimum=_plain(product.min_quantity)
+        )
+        return LineProblem.BELOW_MINIMUM, message
+    pack = product.pack_multiple or Decimal(1)
+    if quantity % pack:
+        lower = (quantity / pack).to_integral_value(ROUND_FLOOR) * pack
+        choices = sorted({q for q in (lower, lower + pack) if q >= product.min_quantity})
+        text = LINE_MESSAGES[LineProblem.NOT_PACK_MULTIPLE].format(
+            pack=_plain(pack), choices=" or ".join(_plain(q) for q in choices)
+        )
+        return LineProblem.NOT_PACK_MULTIPLE, text
+    return None

@@ -1,0 +1,395 @@
+"""Placing and cancelling orders, and the cart.
+
+``place_order`` is one transaction that re-validates and re-prices every line, reserves the
+stock of every line or none (``inventory.services.reserve_stock``), writes the order with
+its lines and timeline, and an outbox message for the ERP. A submission key makes it
+idempotent: a double click, a retried POST or a flaky connection give exactly one order,
+and the second call answers with the order the first one placed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from dealerdesk.accounts.models import Company
+from dealerdesk.catalog.models import Product
+from dealerdesk.catalog.queries import CatalogScope, scope_for_company
+from dealerdesk.core import audit, outbox
+from dealerdesk.core.models import AuditAction
+from dealerdesk.core.money import Money
+from dealerdesk.inventory.availability import display_strategy_for
+from dealerdesk.inventory.errors import InventoryError, InventoryErrorCode
+from dealerdesk.inventory.queries import default_warehouse_for, warehouses_for
+from dealerdesk.inventory.services import ReservationLine, release_reservation, reserve_stock
+from dealerdesk.ordering.choices import CANCELLABLE, DeliveryMethod, OrderStatus
+from dealerdesk.ordering.errors import (
+    LINE_MESSAGES,
+    LineError,
+    LineProblem,
+    OrderingError,
+    OrderingErrorCode,
+)
+from dealerdesk.ordering.models import Order, OrderEvent, OrderLine
+from dealerdesk.ordering.rules import quantity_problem
+from dealerdesk.pricing.engine import PricedLine
+from dealerdesk.pricing.models import Contract
+from dealerdesk.pricing.queries import contract_for, price_lines
+
+MAX_ORDER_LINES = 1000
+SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+@dataclass(frozen=True)
+class OrderLineRequest:
+    """One line as the dealer asks for it; no warehouse means the company's default one."""
+
+    product_id: int
+    quantity: Decimal
+    warehouse_id: int | None = None
+    backorder: bool = False
+
+
+@dataclass(frozen=True)
+class Delivery:
+    method: str = DeliveryMethod.PICKUP
+    address: str = ""
+    desired_date: date | None = None
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    order: Order
+    created: bool  # False: this submission had placed it already
+
+
+def order_number(pk: int) -> str:
+    return f"{settings.DEALERDESK_ORDER_PREFIX}{pk:07d}"
+
+
+def place_order(
+    company: Company,
+    user: Any,
+    lines: Sequence[OrderLineRequest],
+    *,
+    submission_key: str,
+    contract_id: int | None = None,
+    delivery: Delivery | None = None,
+    po_number: str = "",
+    comment: str = "",
+    on_behalf_by: Any = None,
+    source: str = "portal",
+) -> PlacedOrder:
+    """Place an order for ``company`` (by ``user``, or by a manager ``on_behalf_by`` it).
+
+    Raises ``OrderingError`` naming every line at fault (not in the catalog, quantity
+    rules, no price, warehouse, short stock); nothing is written then.
+    """
+    if not SUBMISSION_KEY.match(submission_key or ""):
+        raise OrderingError(OrderingErrorCode.BAD_SUBMISSION_KEY)
+    already = _placed_by(company, submission_key)
+    if already is not None:
+        return PlacedOrder(already, created=False)
+    if not lines:
+        raise OrderingError(OrderingErrorCode.EMPTY)
+    if len(lines) > MAX_ORDER_LINES:
+        raise OrderingError(OrderingErrorCode.TOO_MANY_LINES)
+    contract = contract_for(company, contract_id)
+    if contract is None or (contract_id is not None and contract.pk != contract_id):
+        raise OrderingError(OrderingErrorCode.CONTRACT_NOT_AVAILABLE)
+    try:
+        with transaction.atomic():
+            order = _place(
+                company,
+                user,
+                contract,
+                lines,
+                submission_key=submission_key,
+                delivery=delivery or Delivery(),
+                po_number=po_number.strip()[:64],
+                comment=comment.strip()[:2000],
+                on_behalf_by=on_behalf_by,
+                source=source,
+            )
+    except IntegrityError:
+        # The same submission committed first in another request: answer with its order.
+        already = _placed_by(company, submission_key)
+        if already is None:
+            raise
+        return PlacedOrder(already, created=False)
+    return PlacedOrder(order, created=True)
+
+
+def _placed_by(company: Company, submission_key: str) -> Order | None:
+    return Order.objects.filter(company=company, idempotency_key=submission_key).first()
+
+
+@dataclass(frozen=True)
+class _Checked:
+    request: OrderLineRequest
+    product: Product
+    warehouse_id: int
+    priced: PricedLine
+
+
+def _place(
+    company: Company,
+    user: Any,
+    contract: Contract,
+    lines: Sequence[OrderLineRequest],
+    *,
+    submission_key: str,
+    delivery: Delivery,
+    po_number: str,
+    comment: str,
+    on_behalf_by: Any,
+    source: str,
+) -> Order:
+    checked = _check_lines(company, contract, lines)
+    # The order row first: its unique submission key makes a concurrent duplicate wait here
+    # and fail, before it reserves anything.
+    order = Order.objects.create(
+        company=company,
+        placed_by=user,
+        on_behalf_by=on_behalf_by,
+        contract=contract,
+        currency=contract.currency,
+        payment_terms_days=contract.payment_terms_days,
+        status=OrderStatus.PLACED,
+        po_number=po_number,
+        comment=comment,
+        delivery_method=delivery.method,
+        delivery_address=delivery.address.strip()[:1000],
+        desired_date=delivery.desired_date,
+        total_net=Decimal(0),
+        total_vat=Decimal(0),
+        total_gross=Decimal(0),
+        idempotency_key=submission_key,
+    )
+    order.number = order_number(order.pk)
+    _reserve(company, order, user, checked, source)
+    rows = [_order_line(order, number, line) for number, line in enumerate(checked, start=1)]
+    OrderLine.objects.bulk_create(rows)
+    zero = Money(0, contract.currency)
+    order.total_net = sum((line.priced.line_net or zero for line in checked), zero).amount
+    order.total_vat = sum((line.priced.line_vat or zero for line in checked), zero).amount
+    order.total_gross = order.total_net + order.total_vat
+    order.save(update_fields=["number", "total_net", "total_vat", "total_gross", "updated_at"])
+    who = on_behalf_by or user
+    note = f"placed by {on_behalf_by} for {company}" if on_behalf_by else ""
+    OrderEvent.objects.create(order=order, status=OrderStatus.PLACED, actor=who, note=note)
+    audit.record(
+        actor=who,
+        instance=order,
+        action=AuditAction.CREATE,
+        verb="placed an order" if on_behalf_by is None else "placed an order for the dealer",
+        after={"number": order.number, "total_gross": str(order.total_gross)},
+        company_id=company.pk,
+        source=source,
+    )
+    outbox.enqueue("order.placed", f"order:{order.number}", order_payload(order, rows), company.pk)
+    return order
+
+
+def _check_lines(
+    company: Company, contract: Contract, lines: Sequence[OrderLineRequest]
+) -> list[_Checked]:
+    """Every line re-validated and re-priced now; all problems at once."""
+    scope = scope_for_company(company)
+    ids = {line.product_id for line in lines}
+    products = {p.pk: p for p in scope.products().filter(pk__in=ids)}
+    inactive = _inactive_in_scope(scope, ids - set(products))
+    allowed = {w.pk for w in warehouses_for(company)}
+    default = default_warehouse_for(company)
+    problems: list[LineError] = []
+    valid: list[tuple[int, OrderLineRequest, Product, int]] = []
+    for index, line in enumerate(lines):
+        product = products.get(line.product_id)
+        if product is None:
+            problem = (
+                LineProblem.INACTIVE if line.product_id in inactive else LineProblem.NOT_IN_CATALOG
+            )
+            problems.append(LineError(index, line.product_id, problem, LINE_MESSAGES[problem]))
+            continue
+        found = quantity_problem(product, line.quantity)
+        if found is not None:
+            problems.append(LineError(index, product.pk, *found))
+            continue
+        warehouse_id = line.warehouse_id or (default.pk if default else None)
+        if warehouse_id is None or warehouse_id not in allowed:
+            problem = LineProblem.WAREHOUSE_NOT_ALLOWED
+            problems.append(LineError(index, product.pk, problem, LINE_MESSAGES[problem]))
+            continue
+        valid.append((index, line, product, warehouse_id))
+    priced = price_lines(
+        company,
+        contract,
+        [(line.product_id, line.quantity) for _, line, _, _ in valid],
+        loaded=list(products.values()),
+    )
+    checked: list[_Checked] = []
+    for (index, line, product, warehouse_id), price in zip(valid, priced, strict=True):
+        if not price.priced:
+            problem = LineProblem.NO_PRICE
+            problems.append(LineError(index, product.pk, problem, LINE_MESSAGES[problem]))
+            continue
+        checked.append(_Checked(line, product, warehouse_id, price))
+    if problems:
+        raise OrderingError(
+            OrderingErrorCode.LINES_INVALID, tuple(sorted(problems, key=lambda e: e.index))
+        )
+    return checked
+
+
+def _inactive_in_scope(scope: CatalogScope, ids: set[int]) -> set[int]:
+    """Of ``ids``, the products the dealer would see if they were still sold."""
+    if not ids:
+        return set()
+    return {
+        pk
+        for pk, category_id in Product.objects.filter(pk__in=ids, is_active=False).values_list(
+            "pk", "category_id"
+        )
+        if category_id in scope.category_ids
+        or (pk in scope.product_ids and category_id not in scope.hidden_category_ids)
+    }
+
+
+def _reserve(
+    company: Company, order: Order, user: Any, checked: list[_Checked], source: str
+) -> None:
+    try:
+        reserve_stock(
+            [
+                ReservationLine(
+                    line.product.pk,
+                    line.warehouse_id,
+                    line.request.quantity,
+                    line.request.backorder,
+                )
+                for line in checked
+            ],
+            reference=order.number or "",
+            actor=user,
+            company=company,
+            source=source,
+        )
+    except InventoryError as error:
+        if error.code != InventoryErrorCode.INSUFFICIENT_STOCK:
+            raise
+        strategy = display_strategy_for(company)
+        short = {(s.product_id, s.warehouse_id): s for s in error.shortages}
+        problems = []
+        for index, line in enumerate(checked):
+            shortage = short.get((line.product.pk, line.warehouse_id))
+            if shortage is None:
+                continue
+            shown = strategy.show(shortage.available)
+            message = (
+                LINE_MESSAGES[LineProblem.SHORT].format(
+                    available=shown.label.lower() if shown.exact is None else shown.label,
+                    warehouse=shortage.warehouse_code,
+                )
+                if strategy.shows_stock
+                else f"Not enough stock in {shortage.warehouse_code}."
+            )
+            problems.append(LineError(index, line.product.pk, LineProblem.SHORT, message))
+        raise OrderingError(OrderingErrorCode.INSUFFICIENT_STOCK, tuple(problems)) from error
+
+
+def _order_line(order: Order, number: int, line: _Checked) -> OrderLine:
+    priced = line.priced
+    zero = Money(0, order.currency)
+    return OrderLine(
+        order=order,
+        number=number,
+        product=line.product,
+        sku=line.product.sku,
+        name=line.product.name,
+        warehouse_id=line.warehouse_id,
+        quantity=line.request.quantity,
+        backorder=line.request.backorder,
+        unit_price=(priced.unit_price or zero).amount,
+        list_price=priced.list_price.amount if priced.list_price else None,
+        discount_percent=priced.discount_percent,
+        vat_rate=priced.vat_rate,
+        line_net=(priced.line_net or zero).amount,
+        line_vat=(priced.line_vat or zero).amount,
+        line_gross=(priced.line_gross or zero).amount,
+        promotion=priced.promotion or "",
+        explanation=priced.explanation,
+    )
+
+
+def order_payload(order: Order, lines: Sequence[OrderLine]) -> dict[str, Any]:
+    """What the ERP receives about an order (the ``order.placed`` event)."""
+    company = order.company
+    return {
+        "number": order.number,
+        "status": order.status,
+        "company": {"id": company.pk, "external_id": company.external_id, "name": company.name},
+        "contract": {"id": order.contract_id, "external_id": order.contract.external_id},
+        "currency": order.currency,
+        "po_number": order.po_number,
+        "comment": order.comment,
+        "delivery": {
+            "method": order.delivery_method,
+            "address": order.delivery_address,
+            "desired_date": order.desired_date,
+        },
+        "totals": {"net": order.total_net, "vat": order.total_vat, "gross": order.total_gross},
+        "lines": [
+            {
+                "number": line.number,
+                "sku": line.sku,
+                "product_external_id": line.product.external_id,
+                "warehouse_id": line.warehouse_id,
+                "quantity": line.quantity,
+                "backorder": line.backorder,
+                "unit_price": line.unit_price,
+                "vat_rate": line.vat_rate,
+                "line_net": line.line_net,
+            }
+            for line in lines
+        ],
+    }
+
+
+def cancel_order(order: Order, *, actor: Any, reason: str = "", source: str = "portal") -> Order:
+    """Cancel an order the ERP has not accepted yet and give its stock back."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status == OrderStatus.CANCELLED:
+            return locked
+        if locked.status not in CANCELLABLE:
+            raise OrderingError(OrderingErrorCode.NOT_CANCELLABLE)
+        release_reservation(reference=locked.number or "", actor=actor, source=source)
+        before = {"status": locked.status}
+        locked.status = OrderStatus.CANCELLED
+        locked.save(update_fields=["status", "updated_at"])
+        OrderEvent.objects.create(
+            order=locked, status=OrderStatus.CANCELLED, actor=actor, note=reason.strip()[:2000]
+        )
+        audit.record(
+            actor=actor,
+            instance=locked,
+            verb="cancelled the order",
+            before=before,
+            after={"status": locked.status},
+            company_id=locked.company_id,
+            source=source,
+        )
+        outbox.enqueue(
+            "order.cancelled",
+            f"order:{locked.number}",
+            {"number": locked.number, "reason": reason.strip()[:2000]},
+            locked.company_id,
+        )
+    return locked

@@ -1,0 +1,108 @@
+"""Many buyers at once on PostgreSQL: no oversell, no deadlock shown to anyone, every order
+all-or-nothing, and one order per submission however often it arrives."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+from django.db.models import Sum
+
+from dealerdesk.inventory.models import StockLevel
+from dealerdesk.ordering.errors import OrderingError, OrderingErrorCode
+from dealerdesk.ordering.models import Order, OrderLine
+from dealerdesk.ordering.services import OrderLineRequest, place_order
+from dealerdesk.pricing.models import Price
+from tests import factories as f
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: row locks and concurrent writers")
+
+
+def race(actions: list[Callable[[], Any]]) -> list[Any]:
+    """Run each action in its own thread, all released at once; results or errors."""
+    barrier = threading.Barrier(len(actions))
+    results: list[Any] = [None] * len(actions)
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = actions[index]()
+        except Exception as error:  # the test inspects what each thread got
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(actions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def test_100_buyers_racing_for_10_hot_products_never_oversell(world, shop):
+    hot = [f.ProductFactory(category=world.cat_a) for _ in range(10)]
+    for product in hot:
+        Price.objects.create(product=product, price_type=shop.base, amount=D(5))
+        StockLevel.objects.create(product=product, warehouse=shop.depot, on_hand=D(12))
+    rng = random.Random(7)
+    baskets = [
+        [OrderLineRequest(p.pk, D(rng.randint(1, 3))) for p in rng.sample(hot, 5)]
+        for _ in range(100)
+    ]
+
+    results = race(
+        [
+            lambda n=n, basket=basket: place_order(  # type: ignore[misc]
+                world.company_a, world.buyer_a.user, basket, submission_key=f"race-{n:04d}"
+            )
+            for n, basket in enumerate(baskets)
+        ]
+    )
+
+    # every buyer got an order or a clear shortage, nothing else (no deadlock, no 500)
+    placed = [r for r in results if not isinstance(r, Exception)]
+    refused = [r for r in results if isinstance(r, OrderingError)]
+    assert len(placed) + len(refused) == 100, [r for r in results if isinstance(r, Exception)]
+    assert all(r.code == OrderingErrorCode.INSUFFICIENT_STOCK for r in refused)
+    assert placed, "some orders must get through"
+    # no oversell, and what is reserved is exactly what the placed orders hold
+    for level in StockLevel.objects.filter(product__in=hot):
+        assert level.reserved <= level.on_hand
+        ordered = OrderLine.objects.filter(product=level.product_id).aggregate(q=Sum("quantity"))
+        assert level.reserved == (ordered["q"] or 0)
+    # all-or-nothing: every order has all five of its lines
+    assert Order.objects.count() == len(placed)
+    assert all(order.lines.count() == 5 for order in Order.objects.all())
+
+
+def test_one_submission_sent_eight_times_at_once_is_one_order(world, shop):
+    basket = [OrderLineRequest(world.product_a.pk, D(2))]
+
+    results = race(
+        [
+            lambda: place_order(  # type: ignore[misc]
+                world.company_a, world.buyer_a.user, basket, submission_key="double-click-1"
+            )
+            for _ in range(8)
+        ]
+    )
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert len({r.order.pk for r in results}) == 1
+    assert sum(1 for r in results if r.created) == 1
+    assert Order.objects.count() == 1
+    assert StockLevel.objects.get(product=world.product_a).reserved == D(2)

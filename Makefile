@@ -39,7 +39,7 @@ worker: install
 
 ## test: lint, types, import contracts, migrations, then the suite on SQLite and PostgreSQL
 test: install-dev
-	@scripts/ensure-chromium.sh
+	@scripts/ensure-test-tools.sh
 	$(MAKE) --no-print-directory lint check-types check-imports check-migrations
 	@scripts/run-tests.sh
 

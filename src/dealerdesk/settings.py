@@ -259,6 +259,21 @@ DEALERDESK_STOCK_BANDS = [
 ]
 DEALERDESK_INVITE_TTL = timedelta(days=int(os.environ.get("DEALERDESK_INVITE_TTL_DAYS", "7")))
 DEALERDESK_SUPPLIER_NAME = os.environ.get("DEALERDESK_SUPPLIER_NAME", "Northwind Building Supply")
+# The supplier's details printed on proforma invoices.
+DEALERDESK_SUPPLIER = {
+    "legal_name": os.environ.get(
+        "DEALERDESK_SUPPLIER_LEGAL_NAME", "Northwind Building Supply GmbH"
+    ),
+    "address": os.environ.get(
+        "DEALERDESK_SUPPLIER_ADDRESS", "Hafenstraße 12, 20457 Hamburg, Germany"
+    ),
+    "tax_id": os.environ.get("DEALERDESK_SUPPLIER_TAX_ID", "DE123456789"),
+    "bank_name": os.environ.get("DEALERDESK_SUPPLIER_BANK", "Hamburger Sparkasse"),
+    "iban": os.environ.get("DEALERDESK_SUPPLIER_IBAN", "DE89 3704 0044 0532 0130 00"),
+    "bic": os.environ.get("DEALERDESK_SUPPLIER_BIC", "HASPDEHHXXX"),
+    "email": os.environ.get("DEALERDESK_SUPPLIER_EMAIL", "orders@northwind.example"),
+    "phone": os.environ.get("DEALERDESK_SUPPLIER_PHONE", "+49 40 1234567"),
+}
 # Portal order numbers: the prefix and the order's id, e.g. DD-0000123.
 DEALERDESK_ORDER_PREFIX = os.environ.get("DEALERDESK_ORDER_PREFIX", "DD-")
 

@@ -142,3 +142,9 @@ def test_api_docs_need_no_cdn(world, client_for):
     html = response.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
+
+
+@pytest.mark.parametrize("code", ["\x00", "CAB\x00", "\x1b[31m", "\u200b"])
+def test_lookup_of_unprintable_codes_is_404_not_500(world, client_for, code):
+    response = client_for(world.buyer_a.user).get("/api/v1/catalog/lookup", {"code": code})
+    assert response.status_code == 404

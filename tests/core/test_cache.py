@@ -119,3 +119,15 @@ def test_a_newly_opened_warehouse_shows_on_the_next_page(world, client_for, pric
     WarehouseAccess.objects.create(warehouse=north, company=world.company_a)
 
     assert "North depot" in client.get(url).content.decode()
+
+
+def test_a_new_barcode_is_found_and_counted_at_once(world, client_for):
+    client = client_for(world.buyer_a.user)
+    code = "4012345678901"
+    assert client.get("/api/v1/catalog/products", {"q": code}).json()["total"] == 0
+
+    f.BarcodeFactory(product=world.product_a_child, code=code)
+
+    body = client.get("/api/v1/catalog/products", {"q": code}).json()
+    assert body["total"] == 1
+    assert [item["sku"] for item in body["items"]] == [world.product_a_child.sku]

@@ -237,3 +237,37 @@ def test_an_order_the_erp_accepted_cannot_be_cancelled_here(world, shop):
         cancel_order(placed.order, actor=world.buyer_a.user)
     assert caught.value.code == OrderingErrorCode.NOT_CANCELLABLE
     assert _reserved(world.product_a, shop.depot) == D(4)
+
+
+def test_placing_an_order_checks_rights_in_the_database_not_a_cache(world, shop):
+    # given a dealer whose scope, warehouses and contract are cached by a page view
+    from dealerdesk.catalog.models import CatalogAssignment
+    from dealerdesk.catalog.queries import scope_for_company
+    from dealerdesk.inventory.queries import warehouses_for
+    from dealerdesk.pricing.queries import contracts_for
+
+    assert scope_for_company(world.company_a).products().filter(pk=world.product_a.pk).exists()
+    assert warehouses_for(world.company_a)
+    assert contracts_for(world.company_a)
+    # when rights are withdrawn by a write that another process's cache has not seen
+    CatalogAssignment.objects.filter(customer_group=world.company_a.customer_group).update(
+        category=world.cat_b
+    )
+    # then the order is refused all the same
+    with pytest.raises(OrderingError) as caught:
+        place_order(
+            world.company_a,
+            world.buyer_a.user,
+            [OrderLineRequest(world.product_a.pk, D(1))],
+            submission_key=KEY,
+        )
+    assert caught.value.lines[0].problem == LineProblem.NOT_IN_CATALOG
+    Contract.objects.filter(company=world.company_a).update(is_active=False)
+    with pytest.raises(OrderingError) as no_contract:
+        place_order(
+            world.company_a,
+            world.buyer_a.user,
+            [OrderLineRequest(world.product_b.pk, D(1))],
+            submission_key=KEY,
+        )
+    assert no_contract.value.code == OrderingErrorCode.CONTRACT_NOT_AVAILABLE

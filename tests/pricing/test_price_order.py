@@ -211,3 +211,17 @@ def test_a_dealers_own_breaks_override_the_general_ones_in_the_order_too(world):
         Decimal("80.00"),
         Decimal("100.00"),
     ]
+
+
+def test_whole_number_prices_order_by_their_exact_discounted_value(world):
+    # 15.00 with 5 % off is 14.25, dearer than 14.10: no rounding to whole numbers anywhere
+    base = PriceType.objects.create(code="W", name="W", currency="EUR", is_base=True)
+    contract = Contract.objects.create(company=world.company_a, name="A", currency="EUR")
+    x, y = world.product_a, world.product_a_child
+    Price.objects.create(product=x, price_type=base, amount=Decimal("15.00"))
+    Price.objects.create(product=y, price_type=base, amount=Decimal("14.10"))
+    QuantityBreak.objects.create(product=x, min_quantity=1, discount_percent=Decimal(5))
+
+    ordered = order_by_price(Product.objects.filter(pk__in=[x.pk, y.pk]), world.company_a, contract)
+
+    assert [p.pk for p in ordered] == [y.pk, x.pk]

@@ -220,6 +220,11 @@ class Membership(TimeStampedModel):
     def can_manage_team(self) -> bool:
         return self.role == MembershipRole.OWNER
 
+    @property
+    def can_order(self) -> bool:
+        """Owners and buyers place orders; accountants and viewers follow them."""
+        return self.role in (MembershipRole.OWNER, MembershipRole.BUYER)
+
 
 class Invite(TimeStampedModel):
     """A single-use, expiring link that brings a person into a dealer company.

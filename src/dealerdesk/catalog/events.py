@@ -1,10 +1,10 @@
 """What follows a change to the catalog's structure.
 
 Scopes (what each dealer may see), category trees, counts and facets are cached per
-:data:`CATALOG` generation. Saving or deleting a category, an assignment, a product or a
-brand starts a new generation when its transaction commits. Code that writes these tables
-in bulk (``bulk_create``, ``update``), such as a data load, must call
-``CATALOG.invalidate()`` itself.
+:data:`CATALOG` generation. Saving or deleting a category, an assignment, a product, a
+brand or a barcode starts a new generation at once and when its transaction commits. Code
+that writes these tables in bulk (``bulk_create``, ``update``), such as a data load, must
+call ``CATALOG.invalidate()`` itself.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ CATALOG = Generation("catalog")
 
 
 def connect() -> None:
-    from dealerdesk.catalog.models import Brand, CatalogAssignment, Category, Product
+    from dealerdesk.catalog.models import Barcode, Brand, CatalogAssignment, Category, Product
 
-    CATALOG.follow(Category, CatalogAssignment, Product, Brand)
+    # Barcodes: a search by barcode is counted and cached like any other search.
+    CATALOG.follow(Category, CatalogAssignment, Product, Brand, Barcode)

@@ -115,9 +115,12 @@ def category_paths() -> dict[int, str]:
     return CATALOG.get_or_set(("paths",), lambda: dict(Category.objects.values_list("pk", "path")))
 
 
-def scope_for_company(company: Company) -> CatalogScope:
+def scope_for_company(company: Company, *, cached: bool = True) -> CatalogScope:
     """The closed catalog of a dealer: assignments to it and to its customer group
-    (cached until the catalog's structure changes)."""
+    (cached until the catalog's structure changes; ``cached=False`` reads the database,
+    as placing an order does)."""
+    if not cached:
+        return _company_scope(company)
     return CATALOG.get_or_set(
         ("scope", company.pk, company.customer_group_id or 0), lambda: _company_scope(company)
     )
@@ -305,8 +308,10 @@ class CategoryNotVisible(LookupError):
 
 
 def find_by_code(scope: CatalogScope, code: str) -> Product | None:
-    """A product whose barcode or SKU is exactly ``code``, if it is in scope."""
-    text = code.strip()
+    """A product whose barcode or SKU is exactly ``code``, if it is in scope. Characters
+    nobody can type (a NUL byte, control characters) are dropped first: PostgreSQL refuses
+    NUL in text, and no code contains one."""
+    text = "".join(ch for ch in code if ch.isprintable()).strip()
     if not text or scope.is_empty:
         return None
     products = scope.products()

@@ -54,38 +54,45 @@ def accessible_warehouses(company: Company) -> QuerySet[Warehouse]:
     return Warehouse.objects.filter(accessible_warehouses_condition(company))
 
 
-def warehouses_for(company: Company) -> list[Warehouse]:
+def warehouses_for(company: Company, *, cached: bool = True) -> list[Warehouse]:
     """The warehouses a company may order from, in display order, with regions (cached
-    until a warehouse, an access rule or a default changes)."""
-    return WAREHOUSES.get_or_set(
-        ("for", company.pk, company.customer_group_id or 0, company.region_id or 0),
-        lambda: list(
+    until a warehouse, an access rule or a default changes; ``cached=False`` reads the
+    database, as placing an order does)."""
+
+    def read() -> list[Warehouse]:
+        return list(
             accessible_warehouses(company)
             .select_related("region")
             .order_by("sort_order", "name", "pk")
-        ),
+        )
+
+    if not cached:
+        return read()
+    return WAREHOUSES.get_or_set(
+        ("for", company.pk, company.customer_group_id or 0, company.region_id or 0), read
     )
 
 
 def default_warehouse_for(
-    company: Company, warehouses: list[Warehouse] | None = None
+    company: Company, warehouses: list[Warehouse] | None = None, *, cached: bool = True
 ) -> Warehouse | None:
     """The company's chosen warehouse if it is still open to it, else the first accessible.
 
     Pass ``warehouses`` (from ``warehouses_for``) when already fetched to save a query.
     """
     if warehouses is None:
-        warehouses = warehouses_for(company)
+        warehouses = warehouses_for(company, cached=cached)
     if not warehouses:
         return None
-    (chosen_id,) = WAREHOUSES.get_or_set(
-        ("default", company.pk),
-        lambda: (
+
+    def read() -> tuple[int | None]:
+        return (
             DefaultWarehouse.objects.filter(company_id=company.pk)
             .values_list("warehouse_id", flat=True)
             .first(),
-        ),
-    )
+        )
+
+    (chosen_id,) = WAREHOUSES.get_or_set(("default", company.pk), read) if cached else read()
     by_id = {warehouse.pk: warehouse for warehouse in warehouses}
     return by_id.get(chosen_id) if chosen_id in by_id else warehouses[0]
 

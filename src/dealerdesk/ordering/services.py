@@ -101,7 +101,9 @@ def place_order(
         raise OrderingError(OrderingErrorCode.EMPTY)
     if len(lines) > MAX_ORDER_LINES:
         raise OrderingError(OrderingErrorCode.TOO_MANY_LINES)
-    contract = contract_for(company, contract_id)
+    # What decides whether the dealer may order is read from the database, not a cache: with
+    # per-process caches another process may not have seen a withdrawn right yet.
+    contract = contract_for(company, contract_id, cached=False)
     if contract is None or (contract_id is not None and contract.pk != contract_id):
         raise OrderingError(OrderingErrorCode.CONTRACT_NOT_AVAILABLE)
     try:
@@ -202,12 +204,13 @@ def _check_lines(
     company: Company, contract: Contract, lines: Sequence[OrderLineRequest]
 ) -> list[_Checked]:
     """Every line re-validated and re-priced now; all problems at once."""
-    scope = scope_for_company(company)
+    scope = scope_for_company(company, cached=False)
     ids = {line.product_id for line in lines}
     products = {p.pk: p for p in scope.products().filter(pk__in=ids)}
     inactive = _inactive_in_scope(scope, ids - set(products))
-    allowed = {w.pk for w in warehouses_for(company)}
-    default = default_warehouse_for(company)
+    warehouses = warehouses_for(company, cached=False)
+    allowed = {w.pk for w in warehouses}
+    default = default_warehouse_for(company, warehouses, cached=False)
     problems: list[LineError] = []
     valid: list[tuple[int, OrderLineRequest, Product, int]] = []
     for index, line in enumerate(lines):

@@ -62,9 +62,12 @@ def _valid_on(day: date, prefix: str = "") -> Q:
     )
 
 
-def contracts_for(company: Company, at: datetime | None = None) -> list[Contract]:
+def contracts_for(
+    company: Company, at: datetime | None = None, *, cached: bool = True
+) -> list[Contract]:
     """The dealer's active contracts valid that day (today), the default one first
-    (cached until a contract changes)."""
+    (cached until a contract changes; ``cached=False`` reads the database, as placing an
+    order does)."""
     day = timezone.localdate(at) if at else timezone.localdate()
 
     def read() -> list[Contract]:
@@ -75,12 +78,16 @@ def contracts_for(company: Company, at: datetime | None = None) -> list[Contract
             .order_by("-is_default", "name")
         )
 
+    if not cached:
+        return read()
     return PRICING.get_or_set(("contracts", company.pk, day.isoformat()), read)
 
 
-def contract_for(company: Company, contract_id: int | None) -> Contract | None:
+def contract_for(
+    company: Company, contract_id: int | None, *, cached: bool = True
+) -> Contract | None:
     """The contract chosen (only one of the company's own), else its default, else None."""
-    contracts = contracts_for(company)
+    contracts = contracts_for(company, cached=cached)
     chosen = next((c for c in contracts if c.pk == contract_id), None)
     return chosen or (contracts[0] if contracts else None)
 
@@ -389,6 +396,9 @@ def quantity_break_table(
 # --- ordering a product list by the dealer's own price ------------------------------------
 
 _AMOUNT = DecimalField(max_digits=24, decimal_places=8)
+# Multiplied, never divided by: SQLite keeps 15.00 and 100 as integers, and 15 * 95 / 100
+# would be integer division there (14, not 14.25).
+_ONE_PERCENT = Value(Decimal("0.01"), output_field=_AMOUNT)
 _NO_PRICE = Decimal(-1)
 _NO_FIXED_PRICE = Decimal("1e15")  # above any amount a price field can hold
 
@@ -470,7 +480,7 @@ def order_by_price(
         output_field=_AMOUNT,
     )
     after_break = ExpressionWrapper(
-        resolved * (Value(HUNDRED) - discount) / Value(HUNDRED), output_field=_AMOUNT
+        resolved * (Value(HUNDRED) - discount) * _ONE_PERCENT, output_field=_AMOUNT
     )
     key = _after_promotions(after_break, company, contract, at)
     annotated = products.annotate(price_key=key)
@@ -505,7 +515,7 @@ def _after_promotions(price: Any, company: Company, contract: Contract, at: date
         output_field=_AMOUNT,
     )
     discounted = ExpressionWrapper(
-        price * (Value(HUNDRED) - Coalesce(percent, Value(Decimal(0)))) / Value(HUNDRED),
+        price * (Value(HUNDRED) - Coalesce(percent, Value(Decimal(0)))) * _ONE_PERCENT,
         output_field=_AMOUNT,
     )
     # LEAST skips NULLs on PostgreSQL and returns NULL on SQLite; with stand-ins for "no

@@ -79,18 +79,30 @@ def dealer_required(view: ViewFunc) -> ViewFunc:
     return wrapper
 
 
-def owner_required(view: ViewFunc) -> ViewFunc:
-    """Only a company's owner manages its people."""
+def role_required(
+    allowed: Callable[[Membership], bool], refusal: str
+) -> Callable[[ViewFunc], ViewFunc]:
+    """A dealer view that only some roles may use; others get ``refusal`` (a template)
+    with 403."""
 
-    @wraps(view)
-    @dealer_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        membership: Membership = request.membership  # type: ignore[attr-defined]
-        if not membership.can_manage_team:
-            return render(request, "portal/owner_only.html", status=403)
-        return view(request, *args, **kwargs)
+    def decorate(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        @dealer_required
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            membership: Membership = request.membership  # type: ignore[attr-defined]
+            if not allowed(membership):
+                return render(request, refusal, status=403)
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorate
+
+
+# Only a company's owner manages its people.
+owner_required = role_required(lambda m: m.can_manage_team, "portal/owner_only.html")
+# Only owners and buyers change the cart and place orders.
+buyer_required = role_required(lambda m: m.can_order, "portal/buyers_only.html")
 
 
 def dealer(request: HttpRequest) -> Membership:

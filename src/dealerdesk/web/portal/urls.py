@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dealerdesk.web.portal.views import auth, catalog, dashboard, invites, public, team
+from dealerdesk.web.portal.views import auth, catalog, dashboard, invites, orders, public, team
 
 app_name = "portal"
 
@@ -28,6 +28,17 @@ urlpatterns = [
     path("portal/catalog/", catalog.catalog, name="catalog"),
     path("portal/contract/", catalog.switch_contract, name="switch_contract"),
     path("portal/products/<int:pk>/", catalog.product, name="product"),
+    path("portal/cart/", orders.cart, name="cart"),
+    path("portal/cart/add/", orders.cart_add, name="cart_add"),
+    path("portal/cart/lines/<int:pk>/", orders.cart_line, name="cart_line"),
+    path("portal/checkout/", orders.place, name="checkout"),
+    path("portal/quick-order/", orders.quick_order, name="quick_order"),
+    path("portal/quick-order/scan/", orders.scan, name="scan"),
+    path("portal/orders/", orders.orders, name="orders"),
+    path("portal/orders/<str:number>/", orders.order, name="order"),
+    path("portal/orders/<str:number>/proforma.pdf", orders.order_proforma, name="order_proforma"),
+    path("portal/orders/<str:number>/cancel/", orders.order_cancel, name="order_cancel"),
+    path("portal/orders/<str:number>/again/", orders.order_again, name="order_again"),
     path("portal/team/", team.team, name="team"),
     path("portal/team/invite/", team.invite, name="team_invite"),
     path("portal/team/invites/<int:pk>/revoke/", team.revoke_invite, name="team_revoke"),

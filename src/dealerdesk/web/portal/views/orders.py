@@ -1,0 +1,439 @@
+"""Cart, checkout and the dealer's orders."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from secrets import token_urlsafe
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from dealerdesk.catalog.queries import scope_for_company
+from dealerdesk.ordering.cart import (
+    CartView,
+    add_to_cart,
+    cart_view,
+    checkout,
+    reorder,
+    update_line,
+)
+from dealerdesk.ordering.choices import CANCELLABLE, DeliveryMethod, OrderStatus
+from dealerdesk.ordering.errors import OrderingError
+from dealerdesk.ordering.invoice import proforma_pdf
+from dealerdesk.ordering.models import CartLine, Order
+from dealerdesk.ordering.parsing import (
+    FILE_ERRORS,
+    MAX_ROWS,
+    MAX_UPLOAD_BYTES,
+    ParseResult,
+    parse_pasted,
+    parse_upload,
+)
+from dealerdesk.ordering.quick import quick_order as run_quick_order
+from dealerdesk.ordering.quick import resolve_codes
+from dealerdesk.ordering.rules import round_up
+from dealerdesk.ordering.services import Delivery, cancel_order
+from dealerdesk.web.portal.access import buyer_required, dealer, dealer_required
+from dealerdesk.web.portal.offers import current_contract
+
+PAGE_SIZE = 25
+
+
+def _quantity(raw: str | None) -> Decimal | None:
+    text = (raw or "").strip().replace(",", ".")
+    if not text or len(text) > 20:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def _id(raw: str | None) -> int | None:
+    try:
+        value = int(raw or "")
+    except ValueError:
+        return None
+    return value if 0 < value < 2**62 else None
+
+
+def _back(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    local = target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()})
+    return target if local else fallback
+
+
+# --- the cart -------------------------------------------------------------------------------
+
+
+@require_POST
+@buyer_required
+def cart_add(request: HttpRequest) -> HttpResponse:
+    """Add a product from a list or product page; the quantity defaults to the first one
+    the product can be ordered in, and a typed quantity is rounded up to whole packs."""
+    company = dealer(request).company
+    product_id = _id(request.POST.get("product"))
+    product = (
+        scope_for_company(company).products().filter(pk=product_id).first() if product_id else None
+    )
+    if product is None:
+        raise Http404("No such product in your catalog")
+    asked = _quantity(request.POST.get("quantity"))
+    quantity = round_up(product, asked if asked is not None and asked > 0 else Decimal(0))
+    note = ""
+    if asked is not None and asked > 0 and quantity != asked:
+        note = f"rounded up from {asked.normalize():f} to whole packs"
+    try:
+        add_to_cart(company, request.user, product.pk, quantity, _id(request.POST.get("warehouse")))
+    except OrderingError as error:
+        text = error.lines[0].message if error.lines else error.message
+        if request.htmx:  # type: ignore[attr-defined]
+            return render(
+                request, "portal/cart/_added.html", {"error": text, "product": product}, status=400
+            )
+        messages.error(request, f"{product.sku}: {text}")
+        return HttpResponseRedirect(_back(request, reverse("portal:cart")))
+    added = f"{quantity.normalize():f} {product.get_unit_display()} of {product.sku} added"
+    if note:
+        added += f" ({note})"
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(
+            request,
+            "portal/cart/_added.html",
+            {"added": added, "product": product, "cart_count": _count(request)},
+        )
+    messages.success(request, added + ".")
+    return HttpResponseRedirect(_back(request, reverse("portal:cart")))
+
+
+def _count(request: HttpRequest) -> int:
+    membership = dealer(request)
+    return CartLine.objects.filter(
+        cart__company=membership.company, cart__user_id=membership.user_id
+    ).count()
+
+
+class CheckoutForm(forms.Form):
+    delivery_method = forms.ChoiceField(
+        label="Delivery", choices=DeliveryMethod.choices, initial=DeliveryMethod.PICKUP
+    )
+    delivery_address = forms.CharField(
+        label="Delivery address",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    desired_date = forms.DateField(
+        label="Desired delivery date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    po_number = forms.CharField(label="Your PO number", required=False, max_length=64)
+    comment = forms.CharField(
+        label="Comment", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    submission = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def clean_desired_date(self) -> dt.date | None:
+        day: dt.date | None = self.cleaned_data.get("desired_date")
+        if day is not None and day < timezone.localdate():
+            raise forms.ValidationError("Pick today or a later day.")
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        method = data.get("delivery_method")
+        needs_address = method in (
+            DeliveryMethod.CARRIER,
+            DeliveryMethod.DROPSHIP,
+            DeliveryMethod.SUPPLIER,
+        )
+        if needs_address and not (data.get("delivery_address") or "").strip():
+            self.add_error("delivery_address", "Where should it go? Give the delivery address.")
+        return data
+
+
+def _cart_page(
+    request: HttpRequest,
+    form: CheckoutForm | None = None,
+    line_errors: dict[int, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    company = dealer(request).company
+    contract = current_contract(request, company)
+    view: CartView = cart_view(company, request.user, contract)
+    if form is None:
+        form = CheckoutForm(initial={"submission": token_urlsafe(24)})
+    return render(
+        request,
+        "portal/cart/cart.html",
+        {
+            "cart": view,
+            "form": form,
+            "contract": contract,
+            "line_errors": line_errors or {},
+            "warehouses": _warehouse_choices(view),
+        },
+        status=status,
+    )
+
+
+def _warehouse_choices(view: CartView) -> list[tuple[int, str]]:
+    if not view.items or view.items[0].availability is None:
+        return []
+    return [(row.warehouse.id, row.warehouse.name) for row in view.items[0].availability.warehouses]
+
+
+@buyer_required
+def cart(request: HttpRequest) -> HttpResponse:
+    return _cart_page(request)
+
+
+@require_POST
+@buyer_required
+def cart_line(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a line's quantity or warehouse, or remove it (quantity 0)."""
+    company = dealer(request).company
+    remove = "remove" in request.POST
+    quantity = Decimal(0) if remove else _quantity(request.POST.get("quantity"))
+    warehouse_id = _id(request.POST.get("warehouse"))
+    if quantity is None and warehouse_id is None:
+        messages.error(request, "Type a quantity, for example 10.")
+        return redirect("portal:cart")
+    try:
+        update_line(company, request.user, pk, quantity=quantity, warehouse_id=warehouse_id)
+    except CartLine.DoesNotExist as error:
+        raise Http404("No such line in your cart") from error
+    except OrderingError as error:
+        messages.error(request, error.lines[0].message if error.lines else error.message)
+    return redirect("portal:cart")
+
+
+@require_POST
+@buyer_required
+def place(request: HttpRequest) -> HttpResponse:
+    """Checkout: the cart becomes an order, or the cart page comes back saying why."""
+    company = dealer(request).company
+    form = CheckoutForm(request.POST)
+    if not form.is_valid():
+        return _cart_page(request, form, status=400)
+    data = form.cleaned_data
+    contract = current_contract(request, company)
+    try:
+        placed = checkout(
+            company,
+            request.user,
+            submission_key=data["submission"],
+            contract_id=contract.pk if contract else None,
+            delivery=Delivery(
+                method=data["delivery_method"],
+                address=data["delivery_address"],
+                desired_date=data["desired_date"],
+            ),
+            po_number=data["po_number"],
+            comment=data["comment"],
+        )
+    except OrderingError as error:
+        view = cart_view(company, request.user, contract)
+        by_index = {e.index: e.message for e in error.lines}
+        line_errors = {
+            item.line.pk: by_index[index]
+            for index, item in enumerate(view.items)
+            if index in by_index
+        }
+        form.add_error(None, error.message)
+        return _cart_page(request, form, line_errors, status=400)
+    url = reverse("portal:order", args=[placed.order.number])
+    return HttpResponseRedirect(f"{url}?placed=1" if placed.created else url)
+
+
+# --- orders ----------------------------------------------------------------------------------
+
+
+def _company_orders(request: HttpRequest) -> QuerySet[Order]:
+    return Order.objects.filter(company=dealer(request).company)
+
+
+def _order(request: HttpRequest, number: str) -> Order:
+    order = (
+        _company_orders(request)
+        .select_related("contract", "placed_by", "on_behalf_by")
+        .filter(number=number)
+        .first()
+    )
+    if order is None:
+        raise Http404("No such order")
+    return order
+
+
+@dealer_required
+def orders(request: HttpRequest) -> HttpResponse:
+    """Order history with search (number, PO, SKU) and filters (status, dates)."""
+    found = _company_orders(request)
+    params = request.GET
+    q = " ".join(params.get("q", "").split())[:64]
+    status = params.get("status", "")
+    if q:
+        found = found.filter(
+            Q(number__iexact=q) | Q(po_number__icontains=q) | Q(lines__sku__iexact=q)
+        ).distinct()
+    if status in OrderStatus.values:
+        found = found.filter(status=status)
+    since, until = _date(params.get("from")), _date(params.get("to"))
+    if since:
+        found = found.filter(created_at__date__gte=since)
+    if until:
+        found = found.filter(created_at__date__lte=until)
+    page = Paginator(found.order_by("-created_at", "-id"), PAGE_SIZE).get_page(params.get("page"))
+    return render(
+        request,
+        "portal/orders/list.html",
+        {
+            "page": page,
+            "q": q,
+            "status": status if status in OrderStatus.values else "",
+            "since": since,
+            "until": until,
+            "statuses": OrderStatus.choices,
+        },
+    )
+
+
+def _date(raw: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+
+
+@dealer_required
+def order(request: HttpRequest, number: str) -> HttpResponse:
+    found = _order(request, number)
+    return render(
+        request,
+        "portal/orders/detail.html",
+        {
+            "order": found,
+            "lines": found.lines.select_related("warehouse"),
+            "events": found.events.select_related("actor"),
+            "just_placed": request.GET.get("placed") == "1",
+            "can_cancel": found.status in CANCELLABLE and dealer(request).can_order,
+        },
+    )
+
+
+@dealer_required
+def order_proforma(request: HttpRequest, number: str) -> HttpResponse:
+    found = _order(request, number)
+    response = HttpResponse(proforma_pdf(found), content_type="application/pdf")
+    disposition = "attachment" if request.GET.get("download") else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="proforma-{found.number}.pdf"'
+    return response
+
+
+@require_POST
+@buyer_required
+def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
+    found = _order(request, number)
+    try:
+        cancel_order(found, actor=request.user, reason=request.POST.get("reason", "")[:2000])
+    except OrderingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Order {found.number} is cancelled; its stock is released.")
+    return redirect("portal:order", number=found.number)
+
+
+@require_POST
+@buyer_required
+def order_again(request: HttpRequest, number: str) -> HttpResponse:
+    found = _order(request, number)
+    company = dealer(request).company
+    report = reorder(company, request.user, found, current_contract(request, company))
+    if report.added:
+        messages.success(
+            request,
+            f"{len(report.added)} line(s) of {found.number} are in your cart at today's prices.",
+        )
+    for sku, why in report.unavailable:
+        messages.warning(request, f"{sku} was not added: {why}")
+    for sku, then, now in report.repriced:
+        messages.info(request, f"{sku} now costs {now:.2f} (was {then:.2f}).")
+    return redirect("portal:cart")
+
+
+# --- quick order ------------------------------------------------------------------------------
+
+MAX_PASTE_CHARS = 1_000_000
+
+
+@buyer_required
+def quick_order(request: HttpRequest) -> HttpResponse:
+    """Rows of SKU or barcode and quantity: typed, pasted, uploaded (CSV/XLSX) or scanned.
+    Good rows go to the cart; the others stay on the page with their reason."""
+    context: dict[str, Any] = {"max_rows": MAX_ROWS, "max_mb": MAX_UPLOAD_BYTES // 2**20}
+    if request.method != "POST":
+        return render(request, "portal/orders/quick.html", context)
+    upload = request.FILES.get("file")
+    pasted = request.POST.get("lines", "")
+    if upload is not None:
+        if (upload.size or 0) > MAX_UPLOAD_BYTES:
+            parsed = ParseResult((), False, "too_large", f"The limit is {context['max_mb']} MB.")
+        else:
+            parsed = parse_upload(upload.name or "", upload.read())
+    elif len(pasted) > MAX_PASTE_CHARS:
+        parsed = ParseResult((), False, "too_many_rows", f"Paste at most {MAX_ROWS:,} lines.")
+    else:
+        parsed = parse_pasted(pasted)
+    context["pasted"] = pasted if upload is None else ""
+    if parsed.error:
+        context["file_error"] = FILE_ERRORS[parsed.error]
+        context["file_detail"] = parsed.detail
+        return render(request, "portal/orders/quick.html", context, status=400)
+    result = run_quick_order(dealer(request).company, request.user, parsed.rows)
+    context.update(
+        {
+            "result": result,
+            "header_skipped": parsed.header_skipped,
+            # What did not go in, ready to fix and send again.
+            "pasted": "\n".join(row.text for row in result.refused),
+        }
+    )
+    return render(request, "portal/orders/quick.html", context)
+
+
+@require_POST
+@buyer_required
+def scan(request: HttpRequest) -> HttpResponse:
+    """One scan (a barcode scanner types the code and Enter): one more pack in the cart."""
+    company = dealer(request).company
+    code = "".join(ch for ch in request.POST.get("code", "") if ch.isprintable()).strip()[:64]
+    product = resolve_codes(scope_for_company(company), [code]).get(code.upper()) if code else None
+    if product is None:
+        return render(
+            request,
+            "portal/orders/_scanned.html",
+            {"error": f"{code or 'Nothing'}: no product of your catalog has this code."},
+            status=404 if code else 400,
+        )
+    try:
+        line = add_to_cart(
+            company, request.user, product.pk, round_up(product, product.pack_multiple)
+        )
+    except OrderingError as error:
+        text = error.lines[0].message if error.lines else error.message
+        return render(
+            request, "portal/orders/_scanned.html", {"error": f"{product.sku}: {text}"}, status=400
+        )
+    return render(request, "portal/orders/_scanned.html", {"product": product, "line": line})

@@ -274,6 +274,9 @@ DEALERDESK_SUPPLIER = {
     "email": os.environ.get("DEALERDESK_SUPPLIER_EMAIL", "orders@northwind.example"),
     "phone": os.environ.get("DEALERDESK_SUPPLIER_PHONE", "+49 40 1234567"),
 }
+# An order over a dealer's credit limit, unless the dealer has its own policy:
+# "warn" (place it and say so), "approval" (hold it for a manager) or "block".
+DEALERDESK_CREDIT_POLICY = os.environ.get("DEALERDESK_CREDIT_POLICY", "approval")
 # Portal order numbers: the prefix and the order's id, e.g. DD-0000123.
 DEALERDESK_ORDER_PREFIX = os.environ.get("DEALERDESK_ORDER_PREFIX", "DD-")
 

@@ -106,3 +106,30 @@ def test_one_submission_sent_eight_times_at_once_is_one_order(world, shop):
     assert sum(1 for r in results if r.created) == 1
     assert Order.objects.count() == 1
     assert StockLevel.objects.get(product=world.product_a).reserved == D(2)
+
+
+def test_orders_placed_at_once_cannot_slip_over_the_credit_limit_together(world, shop):
+    from dealerdesk.accounts.choices import CreditPolicy
+
+    company = world.company_a
+    company.credit_limit = D(500)  # one order of 2 x 144 gross fits, two do not
+    company.credit_policy = CreditPolicy.BLOCK
+    company.save()
+
+    results = race(
+        [
+            lambda n=n: place_order(  # type: ignore[misc]
+                company,
+                world.buyer_a.user,
+                [OrderLineRequest(world.product_a.pk, D(2))],
+                submission_key=f"credit-race-{n}",
+            )
+            for n in range(6)
+        ]
+    )
+
+    placed = [r for r in results if not isinstance(r, Exception)]
+    refused = [r for r in results if isinstance(r, OrderingError)]
+    assert len(placed) == 1
+    assert len(refused) == 5
+    assert all(r.code == OrderingErrorCode.OVER_CREDIT_LIMIT for r in refused)

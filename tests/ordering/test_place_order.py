@@ -271,3 +271,34 @@ def test_placing_an_order_checks_rights_in_the_database_not_a_cache(world, shop)
             submission_key=KEY,
         )
     assert no_contract.value.code == OrderingErrorCode.CONTRACT_NOT_AVAILABLE
+
+
+def test_the_buyer_and_the_manager_get_the_confirmation(
+    world, shop, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        placed = place_order(
+            world.company_a,
+            world.buyer_a.user,
+            [OrderLineRequest(world.product_a.pk, D(2))],
+            submission_key=KEY,
+            po_number="PO-9",
+        )
+
+    [mail] = mailoutbox
+    assert sorted(mail.to) == sorted([world.buyer_a.user.email, world.manager_a.user.email])
+    assert mail.subject == f"Order {placed.order.number} is placed — 288.00 EUR"
+    assert "1. CAB-001 Cable NYM 3x1.5 — 2 \u00d7 120.00 = 240.00 EUR" in mail.body
+    assert "Your PO: PO-9" in mail.body
+    assert f"/portal/orders/{placed.order.number}/" in mail.body
+
+
+def test_a_refused_order_sends_no_mail(world, shop, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(OrderingError):
+        place_order(
+            world.company_a,
+            world.buyer_a.user,
+            [OrderLineRequest(world.product_a.pk, D(99))],
+            submission_key=KEY,
+        )
+    assert mailoutbox == []

@@ -22,6 +22,15 @@ class StockDisplayPolicy(models.TextChoices):
     HIDDEN = "hidden", "Hidden"
 
 
+class CreditPolicy(models.TextChoices):
+    """What happens to an order that would take the dealer over its credit limit."""
+
+    DEFAULT = "", "The supplier's default"
+    WARN = "warn", "Place it and warn"
+    APPROVAL = "approval", "Hold it for a manager's approval"
+    BLOCK = "block", "Refuse it"
+
+
 class AccessRequestStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     APPROVED = "approved", "Approved"

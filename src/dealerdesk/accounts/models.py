@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from dealerdesk.accounts.choices import (
     AccessRequestStatus,
+    CreditPolicy,
     InviteStatus,
     MembershipRole,
     StaffRole,
     StockDisplayPolicy,
 )
 from dealerdesk.core.models import ErpRecord, TimeStampedModel
+from dealerdesk.core.money import validate_currency
 from dealerdesk.core.text import company_key
 
 
@@ -180,6 +184,30 @@ class Company(ErpRecord):
     )
     is_blocked = models.BooleanField("blocked", default=False)
     blocked_reason = models.CharField(max_length=255, blank=True)
+    # Credit: the ERP keeps these current (staff may set them meanwhile).
+    credit_limit = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="Empty: no limit.",
+    )
+    balance = models.DecimalField(
+        "open balance",
+        max_digits=16,
+        decimal_places=2,
+        default=Decimal(0),
+        help_text="What the dealer owes on issued invoices (the ERP's figure).",
+    )
+    credit_currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
+    credit_policy = models.CharField(
+        max_length=10,
+        choices=CreditPolicy.choices,
+        blank=True,
+        default=CreditPolicy.DEFAULT,
+        help_text="Over the limit: warn, hold for approval, or refuse.",
+    )
 
     objects = CompanyQuerySet.as_manager()
 

@@ -14,6 +14,8 @@ class OrderingErrorCode(StrEnum):
     BAD_SUBMISSION_KEY = "bad_submission_key"
     NOT_CANCELLABLE = "not_cancellable"
     TOO_MANY_LINES = "too_many_lines"
+    OVER_CREDIT_LIMIT = "over_credit_limit"
+    NOT_AWAITING_APPROVAL = "not_awaiting_approval"
 
 
 MESSAGES: dict[OrderingErrorCode, str] = {
@@ -25,6 +27,9 @@ MESSAGES: dict[OrderingErrorCode, str] = {
     OrderingErrorCode.NOT_CANCELLABLE: "The order can no longer be cancelled here: the ERP has "
     "accepted it. Ask your manager.",
     OrderingErrorCode.TOO_MANY_LINES: "An order can have at most 1,000 lines.",
+    OrderingErrorCode.OVER_CREDIT_LIMIT: "This order would take you over your credit limit; "
+    "pay open invoices or ask your manager.",
+    OrderingErrorCode.NOT_AWAITING_APPROVAL: "This order is not waiting for approval.",
 }
 
 

@@ -97,6 +97,9 @@ class Order(TimeStampedModel):
     total_vat = money_field()
     total_gross = money_field()
     idempotency_key = models.CharField(max_length=64)
+    credit_note = models.CharField(
+        max_length=300, blank=True, help_text="Set when the order went over the credit limit."
+    )
 
     class Meta:
         ordering = ("-created_at", "-id")

@@ -18,11 +18,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
+from dealerdesk.accounts.choices import CreditPolicy
 from dealerdesk.accounts.models import Company
 from dealerdesk.catalog.models import Product
 from dealerdesk.catalog.queries import CatalogScope, scope_for_company
 from dealerdesk.core import audit, outbox
+from dealerdesk.core.mail import send_email_on_commit
 from dealerdesk.core.models import AuditAction
 from dealerdesk.core.money import Money
 from dealerdesk.inventory.availability import display_strategy_for
@@ -30,6 +33,7 @@ from dealerdesk.inventory.errors import InventoryError, InventoryErrorCode
 from dealerdesk.inventory.queries import default_warehouse_for, warehouses_for
 from dealerdesk.inventory.services import ReservationLine, release_reservation, reserve_stock
 from dealerdesk.ordering.choices import CANCELLABLE, DeliveryMethod, OrderStatus
+from dealerdesk.ordering.credit import credit_position, over_limit_message
 from dealerdesk.ordering.errors import (
     LINE_MESSAGES,
     LineError,
@@ -155,6 +159,7 @@ def _place(
     source: str,
 ) -> Order:
     checked = _check_lines(company, contract, lines)
+    status, credit_note = _credit(company, contract, checked)
     # The order row first: its unique submission key makes a concurrent duplicate wait here
     # and fail, before it reserves anything.
     order = Order.objects.create(
@@ -164,7 +169,8 @@ def _place(
         contract=contract,
         currency=contract.currency,
         payment_terms_days=contract.payment_terms_days,
-        status=OrderStatus.PLACED,
+        status=status,
+        credit_note=credit_note,
         po_number=po_number,
         comment=comment,
         delivery_method=delivery.method,
@@ -185,8 +191,9 @@ def _place(
     order.total_gross = order.total_net + order.total_vat
     order.save(update_fields=["number", "total_net", "total_vat", "total_gross", "updated_at"])
     who = on_behalf_by or user
-    note = f"placed by {on_behalf_by} for {company}" if on_behalf_by else ""
-    OrderEvent.objects.create(order=order, status=OrderStatus.PLACED, actor=who, note=note)
+    notes = [f"placed by {on_behalf_by} for {company}" if on_behalf_by else "", credit_note]
+    note = " · ".join(n for n in notes if n)
+    OrderEvent.objects.create(order=order, status=status, actor=who, note=note)
     audit.record(
         actor=who,
         instance=order,
@@ -196,8 +203,62 @@ def _place(
         company_id=company.pk,
         source=source,
     )
-    outbox.enqueue("order.placed", f"order:{order.number}", order_payload(order, rows), company.pk)
+    if status == OrderStatus.PLACED:
+        # An order held for approval reaches the ERP when a manager approves it.
+        outbox.enqueue(
+            "order.placed", f"order:{order.number}", order_payload(order, rows), company.pk
+        )
+    _confirm(order, rows, user)
     return order
+
+
+def _credit(company: Company, contract: Contract, checked: list[_Checked]) -> tuple[str, str]:
+    """The status a new order gets under the credit rules, and why if it is over.
+
+    With a limit, the company row is locked first: two orders of one dealer placed at once
+    are checked one after the other, so together they cannot slip over the limit.
+    """
+    if company.credit_limit is None:
+        return OrderStatus.PLACED, ""
+    locked = Company.objects.select_for_update().get(pk=company.pk)
+    position = credit_position(locked)
+    zero = Money(0, contract.currency)
+    gross = sum((line.priced.line_gross or zero for line in checked), zero).amount
+    over = position.over_with(gross, contract.currency)
+    if not over:
+        return OrderStatus.PLACED, ""
+    message = over_limit_message(position, over)
+    if position.policy == CreditPolicy.BLOCK:
+        raise OrderingError(
+            OrderingErrorCode.OVER_CREDIT_LIMIT,
+            message=f"{message} Pay open invoices or ask your manager.",
+        )
+    if position.policy == CreditPolicy.APPROVAL:
+        return OrderStatus.AWAITING_APPROVAL, f"{message} Waiting for your manager's approval."
+    return OrderStatus.PLACED, message
+
+
+def _confirm(order: Order, lines: Sequence[OrderLine], user: Any) -> None:
+    """E-mail the buyer and the company's personal manager once the order has committed."""
+    manager = order.company.personal_manager
+    recipients = [
+        address
+        for address in (getattr(user, "email", ""), manager.user.email if manager else "")
+        if address
+    ]
+    if not recipients:
+        return
+    send_email_on_commit(
+        sorted(set(recipients)),
+        f"Order {order.number} is placed — {order.total_gross} {order.currency}",
+        "ordering/email/order_placed.txt",
+        {
+            "order": order,
+            "lines": lines,
+            "order_url": f"{settings.BASE_URL}{reverse('portal:order', args=[order.number])}",
+            "supplier_name": settings.DEALERDESK_SUPPLIER_NAME,
+        },
+    )
 
 
 def _check_lines(
@@ -395,4 +456,52 @@ def cancel_order(order: Order, *, actor: Any, reason: str = "", source: str = "p
             {"number": locked.number, "reason": reason.strip()[:2000]},
             locked.company_id,
         )
+    return locked
+
+
+def approve_order(order: Order, *, by: Any, note: str = "", source: str = "back office") -> Order:
+    """A manager lets an order held over the credit limit go to the ERP."""
+    return _decide(order, by=by, approve=True, note=note, source=source)
+
+
+def reject_order(order: Order, *, by: Any, reason: str, source: str = "back office") -> Order:
+    """A manager refuses an order held for approval; its stock is released."""
+    if not reason.strip():
+        raise OrderingError(
+            OrderingErrorCode.NOT_AWAITING_APPROVAL, message="Give the dealer a reason."
+        )
+    return _decide(order, by=by, approve=False, note=reason, source=source)
+
+
+def _decide(order: Order, *, by: Any, approve: bool, note: str, source: str) -> Order:
+    with transaction.atomic():
+        locked = (
+            Order.objects.select_for_update().select_related("company", "contract").get(pk=order.pk)
+        )
+        if locked.status != OrderStatus.AWAITING_APPROVAL:
+            raise OrderingError(OrderingErrorCode.NOT_AWAITING_APPROVAL)
+        status = OrderStatus.PLACED if approve else OrderStatus.REJECTED
+        if not approve:
+            release_reservation(reference=locked.number or "", actor=by, source=source)
+        before = {"status": locked.status}
+        locked.status = status
+        locked.save(update_fields=["status", "updated_at"])
+        OrderEvent.objects.create(order=locked, status=status, actor=by, note=note.strip()[:2000])
+        audit.record(
+            actor=by,
+            instance=locked,
+            verb="approved the order" if approve else "rejected the order",
+            before=before,
+            after={"status": status},
+            company_id=locked.company_id,
+            source=source,
+        )
+        if approve:
+            lines = list(locked.lines.select_related("product"))
+            outbox.enqueue(
+                "order.placed",
+                f"order:{locked.number}",
+                order_payload(locked, lines),
+                locked.company_id,
+            )
     return locked

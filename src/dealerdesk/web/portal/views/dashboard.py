@@ -11,6 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dealerdesk.catalog.queries import scope_for_company
+from dealerdesk.ordering.credit import credit_position
+from dealerdesk.ordering.models import Order
 from dealerdesk.web.portal.access import choose_company, dealer, dealer_required, memberships_of
 
 
@@ -32,6 +34,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "manager": manager,
         "manager_user": manager.user if manager else None,
         "catalog_size": scope.products().count(),
+        "recent_orders": list(Order.objects.filter(company=company).order_by("-created_at")[:5]),
+        "credit": credit_position(company),
     }
     return render(request, "portal/dashboard.html", context)
 

@@ -6,6 +6,7 @@ per-database record."""
 from __future__ import annotations
 
 import random
+import secrets
 import statistics
 import time
 from collections.abc import Callable
@@ -180,6 +181,238 @@ def bench_price_change_visible(scale: str) -> dict[str, Any]:
     }
 
 
+QUICK_ORDER_LINES = 500
+QUICK_ORDER_RUNS = 10
+PLACEMENT_CLIENTS = 100
+PLACEMENT_ORDERS_PER_CLIENT = 5
+HOT_PRODUCTS = 10
+HOT_PACKS = 30
+
+
+def bench_quick_order(scale: str) -> dict[str, Any]:
+    """A paste of 500 lines (SKU and quantity, a few barcodes) parsed, every row validated
+    against Dealer One's catalog and quantity rules, and priced under its default contract:
+    the work between "Add to cart" and the dealer seeing the priced result."""
+    from dealerdesk.accounts.models import Company
+    from dealerdesk.catalog.models import Barcode
+    from dealerdesk.catalog.queries import scope_for_company
+    from dealerdesk.ordering.parsing import parse_pasted
+    from dealerdesk.ordering.quick import check_rows
+    from dealerdesk.pricing.queries import contract_for, price_lines
+
+    company = Company.objects.get(name="Dealer One")
+    contract = contract_for(company, None)
+    if contract is None:
+        raise RuntimeError("Dealer One has no contract")
+    products = list(scope_for_company(company).products().order_by("pk")[: QUICK_ORDER_LINES * 4])
+    rng = random.Random(11)
+    chosen = rng.sample(products, QUICK_ORDER_LINES)
+    barcodes = dict(
+        Barcode.objects.filter(product__in=chosen[:50]).values_list("product_id", "code")
+    )
+    lines = []
+    for product in chosen:
+        code = barcodes.get(product.pk, product.sku)
+        packs = rng.randint(1, 4)
+        lines.append(f"{code}\t{(product.min_quantity * packs).normalize():f}")
+    paste = "SKU\tQty\n" + "\n".join(lines)
+
+    def run() -> int:
+        parsed = parse_pasted(paste)
+        rows = check_rows(company, parsed.rows)
+        good = [(r.product.pk, r.quantity) for r in rows if r.added and r.product and r.quantity]
+        priced = price_lines(company, contract, good)
+        return sum(1 for line in priced if line.priced)
+
+    priced = run()
+    samples = [_timed_ms(run) for _ in range(QUICK_ORDER_RUNS)]
+    return {
+        "metrics": {"quick_order_500_lines_ms": metric(statistics.median(samples), "ms", 300)},
+        "details": {"quick_order_500_lines": {**summary(samples), "priced_rows": priced}},
+    }
+
+
+def bench_order_placement(scale: str) -> dict[str, Any]:
+    """On PostgreSQL: 100 concurrent clients (threads, each a dealer's buyer) place 5-line
+    orders through ``place_order``; every order holds one or two of 10 hot products with
+    little stock. Orders per second, oversold units (must be 0), and pgbench's TPC-B on the
+    same server, same moment, as the yardstick."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return {"metrics": {}, "details": {"order_placement": "PostgreSQL only"}}
+    import threading
+
+    from django.db import connections
+    from django.db.models import F, Sum
+
+    from dealerdesk.accounts.models import Company, Membership
+    from dealerdesk.catalog.queries import scope_for_company
+    from dealerdesk.inventory.models import StockLevel
+    from dealerdesk.inventory.queries import default_warehouse_for, warehouses_for
+    from dealerdesk.ordering.errors import OrderingError
+    from dealerdesk.ordering.models import Order
+    from dealerdesk.ordering.services import OrderLineRequest, place_order
+
+    one = Company.objects.get(name="Dealer One")
+    dealers = list(
+        Company.objects.filter(customer_group=one.customer_group, is_blocked=False)
+        .exclude(contracts=None)
+        .order_by("pk")[:PLACEMENT_CLIENTS]
+    )
+    buyers = {
+        m.company_id: m.user
+        for m in Membership.objects.filter(company__in=dealers, is_active=True).select_related(
+            "user"
+        )
+    }
+    depot = default_warehouse_for(one)
+    if depot is None:
+        raise RuntimeError("Dealer One has no warehouse")
+    dealers = [
+        d
+        for d in dealers
+        if d.pk in buyers and depot.pk in {w.pk for w in warehouses_for(d, cached=False)}
+    ]
+    group_products = list(
+        scope_for_company(one)
+        .products()
+        .filter(stock_levels__warehouse=depot, stock_levels__on_hand__gte=1000)
+        .order_by("pk")
+        .values_list("pk", "min_quantity")[:400]
+    )
+    rng = random.Random(13)
+    hot = group_products[:HOT_PRODUCTS]
+    cold = group_products[HOT_PRODUCTS:]
+    # Little stock of the hot products: enough for about 20 of the 500 orders' lines each.
+    for pk, minimum in hot:
+        StockLevel.objects.filter(product_id=pk, warehouse=depot).update(
+            on_hand=minimum * HOT_PACKS, reserved=0
+        )
+    # 100 buyers; a dealer may have several (as real dealers do).
+    clients = [dealers[i % len(dealers)] for i in range(PLACEMENT_CLIENTS)]
+    plans: list[list[list[OrderLineRequest]]] = []
+    for _ in clients:
+        orders = []
+        for _ in range(PLACEMENT_ORDERS_PER_CLIENT):
+            picks = rng.sample(hot, rng.randint(1, 2)) + rng.sample(cold, 5)
+            lines = [
+                OrderLineRequest(pk, minimum * rng.randint(1, 2), depot.pk)
+                for pk, minimum in picks[:5]
+            ]
+            orders.append(lines)
+        plans.append(orders)
+    before = Order.objects.count()
+    run = f"bench-{secrets.token_hex(4)}"
+    outcome: dict[str, int] = {"placed": 0, "refused": 0, "errors": 0}
+    lock = threading.Lock()
+    barrier = threading.Barrier(len(clients))
+
+    def client(index: int) -> None:
+        company, user = clients[index], buyers[clients[index].pk]
+        try:
+            barrier.wait()
+            for number, lines in enumerate(plans[index]):
+                try:
+                    place_order(
+                        company, user, lines, submission_key=f"{run}-{index:03d}-{number:02d}"
+                    )
+                    key = "placed"
+                except OrderingError:
+                    key = "refused"
+                except Exception:  # a deadlock or a 500 would land here
+                    key = "errors"
+                with lock:
+                    outcome[key] += 1
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(clients))]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    attempts = sum(outcome.values())
+    oversold = (
+        StockLevel.objects.filter(product_id__in=[pk for pk, _ in hot], warehouse=depot)
+        .filter(reserved__gt=F("on_hand"))
+        .aggregate(units=Sum(F("reserved") - F("on_hand")))["units"]
+        or 0
+    )
+    per_second = attempts / elapsed
+    pgbench = _pgbench_tps()
+    metrics = {
+        "order_placement_per_s": metric(per_second, "orders/s", None),
+        "oversold_units": metric(float(oversold), "units", 0),
+    }
+    if pgbench:
+        metrics["pgbench_tpcb_tps"] = metric(pgbench["tps"], "tps", None)
+        metrics["order_placement_vs_pgbench"] = metric(per_second / pgbench["tps"], "ratio", None)
+    return {
+        "metrics": metrics,
+        "details": {
+            "order_placement": {
+                "clients": len(clients),
+                "dealers": len(dealers),
+                "orders_attempted": attempts,
+                **outcome,
+                "orders_written": Order.objects.count() - before,
+                "seconds": round(elapsed, 2),
+                "lines_per_order": 5,
+                "hot_products": HOT_PRODUCTS,
+                "hot_stock_packs_each": HOT_PACKS,
+            },
+            "pgbench": pgbench,
+        },
+    }
+
+
+def _pgbench_tps() -> dict[str, Any] | None:
+    """pgbench's TPC-B-like script on a scratch database of the same server, with as many
+    clients as a web process has pooled connections (the order clients share that pool)."""
+    import re
+    import shutil
+    import subprocess
+
+    from django.conf import settings
+    from django.db import connection
+
+    pgbench = shutil.which("pgbench")
+    if pgbench is None:
+        return None
+    params = connection.settings_dict
+    clients = settings.DATABASES["default"].get("OPTIONS", {}).get("pool", {}).get("max_size", 20)
+    env = {
+        "PGHOST": str(params["HOST"] or "127.0.0.1"),
+        "PGPORT": str(params["PORT"] or 5432),
+        "PGUSER": str(params["USER"] or "postgres"),
+        "PGPASSWORD": str(params["PASSWORD"] or ""),
+        "PATH": "/usr/bin:/bin",
+    }
+    database = "dealerdesk_pgbench"
+    psql = shutil.which("psql")
+    if psql is None:
+        return None
+    run = {"env": env, "capture_output": True, "text": True, "check": True}
+    subprocess.run([psql, "-d", "postgres", "-c", f"DROP DATABASE IF EXISTS {database}"], **run)  # noqa: S603
+    subprocess.run([psql, "-d", "postgres", "-c", f"CREATE DATABASE {database}"], **run)  # noqa: S603
+    try:
+        subprocess.run([pgbench, "-i", "-q", "-s", "10", database], **run)  # noqa: S603
+        out = subprocess.run(  # noqa: S603
+            [pgbench, "-c", str(clients), "-j", "2", "-T", "15", database], **run
+        ).stdout
+    finally:
+        subprocess.run([psql, "-d", "postgres", "-c", f"DROP DATABASE IF EXISTS {database}"], **run)  # noqa: S603
+    match = re.search(r"tps = ([\d.]+)", out)
+    return (
+        {"tps": float(match.group(1)), "clients": clients, "scale": 10, "seconds": 15}
+        if match
+        else None
+    )
+
+
 def bench_row_counts(scale: str) -> dict[str, Any]:
     from dealerdesk.demo.seed import row_counts
 
@@ -191,4 +424,6 @@ BENCHMARKS: list[Callable[[str], dict[str, Any]]] = [
     bench_catalog_page,
     bench_price_lines,
     bench_price_change_visible,
+    bench_quick_order,
+    bench_order_placement,  # last: it changes stock and writes orders
 ]

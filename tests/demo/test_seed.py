@@ -9,7 +9,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from stdnum import ean
 
@@ -633,3 +633,30 @@ def test_bulk_customer_prices_load_once() -> None:
     call_command("load_customer_prices", "--count", "10", stdout=StringIO())
     with pytest.raises(CommandError, match="already loaded"):
         call_command("load_customer_prices", "--count", "10", stdout=StringIO())
+
+
+def test_dealer_one_has_orders_and_both_named_dealers_a_credit_position() -> None:
+    from dealerdesk.ordering.choices import OrderStatus
+    from dealerdesk.ordering.credit import credit_position
+    from dealerdesk.ordering.models import Order
+
+    _seed("--no-images")
+    one = Company.objects.get(name="Dealer One")
+    two = Company.objects.get(name="Dealer Two")
+
+    statuses = sorted(Order.objects.filter(company=one).values_list("status", flat=True))
+    assert statuses == [OrderStatus.CANCELLED, OrderStatus.PLACED, OrderStatus.PLACED]
+    position = credit_position(one)
+    assert position.limit == Decimal("25000.00")
+    assert position.on_order == sum(
+        o.total_gross for o in Order.objects.filter(company=one, status=OrderStatus.PLACED)
+    )
+    assert credit_position(two).policy == "block"
+    # the placed orders hold their stock; the cancelled one gave it back
+    from dealerdesk.inventory.models import StockMovement
+
+    cancelled = Order.objects.get(company=one, status=OrderStatus.CANCELLED)
+    held = StockMovement.objects.filter(reference=cancelled.number).aggregate(
+        total=Sum("reserved_delta")
+    )["total"]
+    assert held == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import chain, islice
 
 from django.conf import settings
@@ -19,7 +20,12 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dealerdesk.accounts.choices import AccessRequestStatus, MembershipRole, StaffRole
+from dealerdesk.accounts.choices import (
+    AccessRequestStatus,
+    CreditPolicy,
+    MembershipRole,
+    StaffRole,
+)
 from dealerdesk.accounts.models import (
     AccessRequest,
     Company,
@@ -41,12 +47,14 @@ from dealerdesk.catalog.models import (
     ProductAttributeValue,
     ProductImage,
 )
+from dealerdesk.catalog.queries import scope_for_company
 from dealerdesk.core.text import company_key
 from dealerdesk.demo import images
 from dealerdesk.demo.catalog_data import ProductSpec, generate_products
 from dealerdesk.demo.people import (
     ADMIN_EMAIL,
     DEALER_ONE,
+    DEALER_TWO,
     GROUPS,
     MARKER_EXTERNAL_ID,
     NAMED_DEALERS,
@@ -66,6 +74,8 @@ from dealerdesk.demo.seed_catalog import BATCH, CatalogLoader, ErpClock, Log
 from dealerdesk.demo.seed_commerce import CommerceLoader, CommercePlan
 from dealerdesk.inventory.events import WAREHOUSES
 from dealerdesk.inventory.models import IncomingStock, StockLevel, Warehouse
+from dealerdesk.inventory.queries import default_warehouse_for
+from dealerdesk.ordering.services import OrderLineRequest, cancel_order, place_order
 from dealerdesk.pricing.events import PRICING
 from dealerdesk.pricing.models import (
     Contract,
@@ -216,6 +226,7 @@ class _Loader:
         self._phase("prices and contracts", self._prices_and_contracts)
         self._phase("warehouses and stock", self._warehouses_and_stock)
         self._phase("access requests and invites", self._prospects)
+        self._phase("credit and orders", self._credit_and_orders)
 
     def _phase(self, label: str, step: Callable[[], None]) -> None:
         started = time.perf_counter()
@@ -444,6 +455,49 @@ class _Loader:
             picked = {ids[(offset + k) % len(ids)] for k in range(spec.extra_product_count) if ids}
             rows.extend(CatalogAssignment(company=company, product_id=pk) for pk in sorted(picked))
         return rows
+
+    # --- credit and orders -------------------------------------------------------------------
+
+    def _credit_and_orders(self) -> None:
+        """Credit positions for the two named dealers, and a short order history for Dealer
+        One placed through the real service (stock reserved, outbox written)."""
+        Company.objects.filter(external_id=DEALER_ONE.external_id).update(
+            credit_limit=Decimal("25000.00"), balance=Decimal("8420.50")
+        )
+        Company.objects.filter(external_id=DEALER_TWO.external_id).update(
+            credit_limit=Decimal("5000.00"),
+            balance=Decimal("4100.00"),
+            credit_policy=CreditPolicy.BLOCK,
+        )
+        one = Company.objects.get(external_id=DEALER_ONE.external_id)
+        buyer = User.objects.get(email=DEALER_ONE.people[1].email)
+        warehouse = default_warehouse_for(one, cached=False)
+        if warehouse is None:
+            return
+        stocked = list(
+            scope_for_company(one, cached=False)
+            .products()
+            .filter(stock_levels__warehouse=warehouse, stock_levels__on_hand__gte=1000)
+            .order_by("sku")
+            .values_list("pk", "min_quantity")[:12]
+        )
+        baskets = [stocked[0:4], stocked[4:7], stocked[7:12]]
+        for number, basket in enumerate(baskets, start=1):
+            if not basket:
+                continue
+            placed = place_order(
+                one,
+                buyer,
+                [OrderLineRequest(pk, minimum * number) for pk, minimum in basket],
+                submission_key=f"demo-order-{number:04d}",
+                po_number=f"PO-2026-{100 + number}",
+                source="demo data",
+                notify=False,
+            )
+            if number == 2:
+                cancel_order(
+                    placed.order, actor=buyer, reason="Ordered twice by mistake", source="demo data"
+                )
 
     # --- prospects -----------------------------------------------------------------------------
 

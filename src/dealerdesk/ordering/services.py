@@ -90,8 +90,10 @@ def place_order(
     comment: str = "",
     on_behalf_by: Any = None,
     source: str = "portal",
+    notify: bool = True,
 ) -> PlacedOrder:
-    """Place an order for ``company`` (by ``user``, or by a manager ``on_behalf_by`` it).
+    """Place an order for ``company`` (by ``user``, or by a manager ``on_behalf_by`` it);
+    with ``notify`` the buyer and the personal manager get it by e-mail.
 
     Raises ``OrderingError`` naming every line at fault (not in the catalog, quantity
     rules, no price, warehouse, short stock); nothing is written then.
@@ -123,6 +125,7 @@ def place_order(
                 comment=comment.strip()[:2000],
                 on_behalf_by=on_behalf_by,
                 source=source,
+                notify=notify,
             )
     except IntegrityError:
         # The same submission committed first in another request: answer with its order.
@@ -157,6 +160,7 @@ def _place(
     comment: str,
     on_behalf_by: Any,
     source: str,
+    notify: bool,
 ) -> Order:
     checked = _check_lines(company, contract, lines)
     status, credit_note = _credit(company, contract, checked)
@@ -208,7 +212,8 @@ def _place(
         outbox.enqueue(
             "order.placed", f"order:{order.number}", order_payload(order, rows), company.pk
         )
-    _confirm(order, rows, user)
+    if notify:
+        _confirm(order, rows, user)
     return order
 
 

@@ -110,3 +110,14 @@ def client_for(client: Client):  # type: ignore[no-untyped-def]
 def _media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def frozen_now(monkeypatch):  # type: ignore[no-untyped-def]
+    """Time stands still for the test: query counts must not change when a minute turns
+    (running promotions are read once a minute)."""
+    from django.utils import timezone
+
+    moment = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    return moment

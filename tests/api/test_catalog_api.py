@@ -100,7 +100,7 @@ def test_blocked_company_is_refused(world, client_for):
 
 
 @pytest.mark.parametrize("query", ["", "&sort=-price&in_stock=true"])
-def test_list_query_count_does_not_grow(world, client_for, query):
+def test_list_query_count_does_not_grow(world, client_for, query, frozen_now):
     from dealerdesk.inventory.models import StockLevel, Warehouse
     from dealerdesk.pricing.models import Contract, Price, PriceType
 

@@ -157,7 +157,7 @@ def test_lines_may_mix_separators_and_line_endings():
         ("1.234.567,25", "1234567.25"),
         ("1234,567", "1234.567"),  # four digits before the mark: not a thousands group
         ('"7"', "7"),
-        ("1000000000", "1000000000"),
+        ("100000000", "100000000"),
     ],
 )
 def test_quantity_formats(written, quantity):
@@ -178,7 +178,7 @@ def test_quantity_formats(written, quantity):
         ("- 3", "negative_quantity"),
         ("\u22123", "negative_quantity"),  # the typographic minus
         ("-1,000", "negative_quantity"),
-        ("1000000001", "quantity_too_large"),
+        ("100000001", "quantity_too_large"),
         ("1 000 000 000 000", "quantity_too_large"),
         ("abc", "bad_quantity"),
         ("five", "bad_quantity"),

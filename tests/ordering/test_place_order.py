@@ -288,7 +288,7 @@ def test_the_buyer_and_the_manager_get_the_confirmation(
     [mail] = mailoutbox
     assert sorted(mail.to) == sorted([world.buyer_a.user.email, world.manager_a.user.email])
     assert mail.subject == f"Order {placed.order.number} is placed — 288.00 EUR"
-    assert "1. CAB-001 Cable NYM 3x1.5 — 2 \u00d7 120.00 = 240.00 EUR" in mail.body
+    assert "1. CAB-001 Cable NYM 3x1.5 — 2 \u00d7 120.00 EUR = 240.00 EUR" in mail.body
     assert "Your PO: PO-9" in mail.body
     assert f"/portal/orders/{placed.order.number}/" in mail.body
 

@@ -37,14 +37,18 @@ def shop(world):  # type: ignore[no-untyped-def]
     return depot
 
 
-def _submission(client) -> str:  # type: ignore[no-untyped-def]
+def _form(client) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The hidden fields of the checkout form on the cart page."""
     page = client.get("/portal/cart/").content.decode()
-    return page.split('name="submission" value="')[1].split('"')[0]
+    return {
+        name: page.split(f'name="{name}" value="')[1].split('"')[0]
+        for name in ("submission", "company")
+    }
 
 
 def _order_placed(client, world, **form) -> Order:  # type: ignore[no-untyped-def]
     client.post("/portal/cart/add/", {"product": world.product_a.pk, "quantity": "2"})
-    data = {"delivery_method": "pickup", "submission": _submission(client), **form}
+    data = {"delivery_method": "pickup", **_form(client), **form}
     response = client.post("/portal/checkout/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     return Order.objects.get()
@@ -104,7 +108,7 @@ def test_the_invoice_is_a_pdf_of_that_order(world, client_for, shop):
 def test_the_same_checkout_posted_twice_is_one_order(world, client_for, shop):
     client = client_for(world.buyer_a.user)
     client.post("/portal/cart/add/", {"product": world.product_a.pk, "quantity": "2"})
-    data = {"delivery_method": "pickup", "submission": _submission(client)}
+    data = {"delivery_method": "pickup", **_form(client)}
 
     first = client.post("/portal/checkout/", data)
     second = client.post("/portal/checkout/", data)
@@ -130,7 +134,7 @@ def test_bad_checkout_input_is_explained_and_nothing_is_placed(
 ):
     client = client_for(world.buyer_a.user)
     client.post("/portal/cart/add/", {"product": world.product_a.pk, "quantity": "2"})
-    data = {"delivery_method": "pickup", "submission": _submission(client), **form}
+    data = {"delivery_method": "pickup", **_form(client), **form}
 
     response = client.post("/portal/checkout/", data)
 
@@ -145,9 +149,7 @@ def test_a_short_line_comes_back_with_the_reason(world, client_for, shop):
     client.post("/portal/cart/add/", {"product": world.product_a.pk, "quantity": "4"})
     StockLevel.objects.filter(product=world.product_a).update(on_hand=3)
 
-    response = client.post(
-        "/portal/checkout/", {"delivery_method": "pickup", "submission": _submission(client)}
-    )
+    response = client.post("/portal/checkout/", {"delivery_method": "pickup", **_form(client)})
 
     assert response.status_code == 400
     assert "Only 3 available in C." in text(response)
@@ -231,7 +233,7 @@ def test_cancel_then_order_again(world, client_for, shop):
     response = client.post(f"/portal/orders/{order.number}/again/", follow=True)
     page = text(response)
     assert "1 line(s) of" in page
-    assert "CAB-001 now costs 130.00 (was 120.00)." in page
+    assert "CAB-001 now costs 130.00 EUR (was 120.00)." in page
     assert CartLine.objects.get().quantity == D(2)
 
 
@@ -243,3 +245,61 @@ def test_a_viewer_follows_orders_but_cannot_order(world, client_for, shop):
     response = client.post("/portal/cart/add/", {"product": world.product_a.pk, "quantity": "1"})
     assert response.status_code == 403
     assert "Add to cart" not in client.get("/portal/catalog/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "quantity", ["1000000000", "999999999.9999", "1e1000000", "1e-999999", "1,000", "-5", "0"]
+)
+def test_quantities_out_of_range_or_form_are_refused_plainly(world, client_for, shop, quantity):
+    client = client_for(world.buyer_a.user)
+    response = client.post(
+        "/portal/cart/add/", {"product": world.product_a.pk, "quantity": quantity}, follow=True
+    )
+    assert response.status_code == 200
+    assert len(response.content) < 100_000
+    assert not CartLine.objects.exists()
+    assert client.get("/portal/cart/").status_code == 200
+
+
+def test_quick_order_never_merges_past_the_limit(world, client_for, shop):
+    client = client_for(world.buyer_a.user)
+    paste = f"{world.product_a.sku}\t60000000\n{world.product_a.sku}\t60000000"
+    response = client.post("/portal/quick-order/", {"lines": paste})
+    assert response.status_code == 200
+    assert "The quantity is too large." in text(response)
+    assert CartLine.objects.get().quantity == D(60000000)
+    assert client.get("/portal/cart/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url", ["/portal/orders/A%00B/", "/portal/orders/A%00B/proforma.pdf", "/portal/orders/?q=a%00b"]
+)
+def test_nul_bytes_in_order_urls_are_not_found_not_errors(world, client_for, shop, url):
+    response = client_for(world.buyer_a.user).get(url)
+    assert response.status_code in (200, 404)
+
+
+def test_a_checkout_form_of_another_company_places_nothing(world, client_for, shop):
+    # a person who buys for two companies switched company in another window
+    f.MembershipFactory(company=world.company_b, user=world.buyer_a.user)
+    client = client_for(world.buyer_a.user)
+    client.post("/portal/cart/add/", {"product": world.product_a.pk, "quantity": "1"})
+    alpha_form = _form(client)
+    client.post("/portal/company/", {"company": world.company_b.pk, "next": "/portal/"})
+    client.post("/portal/cart/add/", {"product": world.product_b.pk, "quantity": "3"})
+
+    response = client.post(
+        "/portal/checkout/", {"delivery_method": "pickup", "po_number": "A-PO", **alpha_form}
+    )
+
+    assert response.status_code == 302
+    assert not Order.objects.exists()
+    assert "You switched to Bravo Tools in another window" in text(client.get("/portal/cart/"))
+
+
+def test_no_invoice_for_payment_for_a_cancelled_or_held_order(world, client_for, shop):
+    client = client_for(world.buyer_a.user)
+    order = _order_placed(client, world)
+    client.post(f"/portal/orders/{order.number}/cancel/")
+    assert client.get(f"/portal/orders/{order.number}/proforma.pdf").status_code == 404
+    assert "Invoice (PDF)" not in text(client.get(f"/portal/orders/{order.number}/"))

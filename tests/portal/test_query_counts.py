@@ -9,6 +9,8 @@ from dealerdesk.catalog.models import ProductImage
 from tests import factories as f
 from tests.portal.pages import listed_skus, png_upload
 
+pytestmark = pytest.mark.usefixtures("frozen_now")
+
 # Generous ceilings: the exact counts are compared between sizes; these catch a blow-up.
 # A list page prices and shows stock: session, membership, contracts, scope, listing, then
 # 7 pricing and 4 stock queries.

@@ -56,7 +56,7 @@ def test_a_paste_of_20_lines_with_3_bad_ones(world, client_for, stocked):
     assert "The first line was read as a header and skipped." in page
     assert CartLine.objects.count() == 17
     assert _cart(stocked[16]) == D(17)
-    assert "No product has this SKU or barcode." in page
+    assert "No product of your catalog has this SKU or barcode." in page
     assert "The quantity is not a number." in page
     assert "Sold in packs of 5: order 5 or 10." in page
     # the refused lines are back in the box, to fix and send again
@@ -75,7 +75,8 @@ def test_another_dealers_product_is_not_in_your_catalog(world, client_for, stock
         "/portal/quick-order/", {"lines": f"{world.product_b.sku} 2\n5901234123457 1"}
     )
     page = text(response)
-    assert page.count("This product is not in your catalog.") == 2
+    # the same answer as for a code nobody has: the catalog does not confirm it exists
+    assert page.count("No product of your catalog has this SKU or barcode.") == 2
     assert world.product_b.name not in page
     assert not CartLine.objects.exists()
 

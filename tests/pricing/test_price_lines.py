@@ -149,7 +149,7 @@ def test_a_running_promotion_on_a_category_subtree(world, wholesale, contract_a)
 
 
 def test_pricing_many_lines_takes_the_same_queries_as_few(
-    world, wholesale, contract_a, django_assert_num_queries
+    world, wholesale, contract_a, django_assert_num_queries, frozen_now
 ):
     products = [f.ProductFactory(category=world.cat_a) for _ in range(40)]
     for product in products:

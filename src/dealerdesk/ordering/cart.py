@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NoReturn
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from dealerdesk.accounts.models import Company
 from dealerdesk.catalog.models import Product
@@ -81,8 +81,16 @@ def add_to_cart(
     warehouse = _warehouse(company, warehouse_id)
     if warehouse is None:
         _refuse(LineProblem.WAREHOUSE_NOT_ALLOWED, product_id)
+    cart = cart_for(company, user)
+    try:
+        return _add_line(cart, product, warehouse, quantity)
+    except IntegrityError:
+        # The same product was added at the same moment (a double click): add to that line.
+        return _add_line(cart, product, warehouse, quantity)
+
+
+def _add_line(cart: Cart, product: Product, warehouse: Warehouse, quantity: Decimal) -> CartLine:
     with transaction.atomic():
-        cart = cart_for(company, user)
         line = (
             CartLine.objects.select_for_update()
             .filter(cart=cart, product=product, warehouse=warehouse)
@@ -141,6 +149,9 @@ def update_line(
             )
             if twin is not None:
                 # Moving onto a line that already exists merges the two.
+                found = quantity_problem(line.product, twin.quantity + line.quantity)
+                if found is not None:
+                    _refuse(found[0], line.product_id, found[1])
                 twin.quantity += line.quantity
                 twin.save(update_fields=["quantity", "updated_at"])
                 line.delete()
@@ -315,6 +326,7 @@ class ReorderReport:
     added: list[str]  # SKUs put in the cart
     unavailable: list[tuple[str, str]]  # (SKU, why) left out
     repriced: list[tuple[str, Decimal, Decimal]]  # (SKU, unit price then, unit price today)
+    currency: str = ""  # of today's prices
 
 
 def reorder(company: Company, user: Any, order: Any, contract: Contract | None) -> ReorderReport:
@@ -343,11 +355,11 @@ def reorder(company: Company, user: Any, order: Any, contract: Contract | None) 
         added.append(line.sku)
         moved.append((line, line.unit_price))
     repriced: list[tuple[str, Decimal, Decimal]] = []
-    if contract is not None and moved:
+    if contract is not None and moved and contract.currency == order.currency:
         today = price_lines(
             company, contract, [(line.product_id, line.quantity) for line, _ in moved]
         )
         for (line, then), now in zip(moved, today, strict=True):
             if now.priced and now.unit_price is not None and now.unit_price.amount != then:
                 repriced.append((line.sku, then, now.unit_price.amount))
-    return ReorderReport(added, unavailable, repriced)
+    return ReorderReport(added, unavailable, repriced, contract.currency if contract else "")

@@ -36,3 +36,17 @@ class DeliveryMethod(models.TextChoices):
     SUPPLIER = "supplier", "Supplier's own transport"
     CARRIER = "carrier", "Carrier"
     DROPSHIP = "dropship", "Dropship to another address"
+
+
+# Orders a proforma invoice is offered for: placed and not cancelled, rejected or held.
+PAYABLE = frozenset(
+    {
+        OrderStatus.PLACED,
+        OrderStatus.SENT_TO_ERP,
+        OrderStatus.ACCEPTED,
+        OrderStatus.INVOICED,
+        OrderStatus.PAID,
+        OrderStatus.SHIPPED,
+        OrderStatus.DELIVERED,
+    }
+)

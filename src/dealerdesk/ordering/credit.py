@@ -5,8 +5,10 @@ gross totals of its open orders not yet invoiced, in the company's credit curren
 order that would take the exposure over the limit follows the company's policy, or the
 supplier's default: warn, hold for a manager's approval, or refuse.
 
-Orders in another currency than the credit currency are not counted: Dealerdesk holds no
-exchange rates (the ERP's balance does include them once invoiced).
+Orders in another currency than the credit currency are not counted in the exposure:
+Dealerdesk holds no exchange rates (the ERP's balance includes them once invoiced). Such
+an order cannot be measured against the limit either, so it passes while the dealer is
+within its limit and follows the policy once the dealer is at or over it.
 """
 
 from __future__ import annotations
@@ -41,11 +43,16 @@ class CreditPosition:
     def available(self) -> Decimal | None:
         return None if self.limit is None else self.limit - self.exposure
 
-    def over_with(self, amount: Decimal, currency: str) -> Decimal:
-        """How far an order of ``amount`` would take the dealer over its limit (0 if not)."""
-        if self.limit is None or currency != self.currency:
-            return ZERO
-        return max(ZERO, self.exposure + amount - self.limit)
+    def over_with(self, amount: Decimal, currency: str) -> Decimal | None:
+        """How far an order of ``amount`` would take the dealer over its limit; None if it
+        would not. An order in another currency is over when the dealer already is (by 0
+        or more)."""
+        if self.limit is None:
+            return None
+        if currency != self.currency:
+            return self.exposure - self.limit if self.exposure >= self.limit else None
+        over = self.exposure + amount - self.limit
+        return over if over > 0 else None
 
 
 def effective_policy(company: Company) -> str:
@@ -68,6 +75,11 @@ def credit_position(company: Company) -> CreditPosition:
 
 
 def over_limit_message(position: CreditPosition, over: Decimal) -> str:
+    if not over:
+        return (
+            f"You are at your credit limit of {position.limit:,.2f} {position.currency} "
+            f"(owed {position.balance:,.2f}, on order {position.on_order:,.2f})."
+        )
     return (
         f"This order takes you {over:,.2f} {position.currency} over your credit limit of "
         f"{position.limit:,.2f} {position.currency} (owed {position.balance:,.2f}, on order "

@@ -31,7 +31,9 @@ def quantity_field(**options: object) -> models.DecimalField[Decimal, Decimal]:
 
 
 def money_field(**options: object) -> models.DecimalField[Decimal, Decimal]:
-    return models.DecimalField(max_digits=16, decimal_places=2, **options)  # type: ignore[arg-type]
+    """An amount rounded to its currency's minor unit: 2 places for most, 3 for some
+    (KWD, BHD), 0 for others (JPY); stored with 3 so that none is cut."""
+    return models.DecimalField(max_digits=17, decimal_places=3, **options)  # type: ignore[arg-type]
 
 
 class Cart(TimeStampedModel):

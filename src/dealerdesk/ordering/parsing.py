@@ -31,7 +31,7 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # An .xlsx is a ZIP: 5 MB of it can unpack to gigabytes. Real order lists stay far below this.
 MAX_XLSX_UNPACKED_BYTES = 50 * 1024 * 1024
 MAX_CODE_LENGTH = 64
-MAX_QUANTITY = Decimal(10**9)
+MAX_QUANTITY = Decimal(10**8)
 # Columns read from a spreadsheet row; order lists have a handful, a stray cell in column XFD
 # must not make every row 16,384 cells wide.
 MAX_COLUMNS = 64
@@ -264,6 +264,12 @@ def _read_quantity(cell: Cell) -> tuple[Decimal | None, str]:
     except InvalidOperation:  # pragma: no cover - _plain_number only lets digits through
         return None, "bad_quantity"
     return _check_range(value)
+
+
+def read_quantity(text: str) -> tuple[Decimal | None, str]:
+    """One quantity typed into a box, read by the same rules as a pasted row: (quantity,
+    "") or (None, a ROW_ERRORS code); (None, "") when nothing was typed."""
+    return _read_quantity(text[:64])
 
 
 def _is_number(cell: Cell) -> bool:
@@ -563,8 +569,9 @@ def _line_records(text: str) -> Iterator[_Record]:
 
 def parse_pasted(text: str) -> ParseResult:
     """Read a block pasted from Excel or an e-mail: one item a line, numbered as the dealer
-    sees them (blank lines count)."""
-    return _collect(_line_records(text))
+    sees them (blank lines count). NUL characters, which no code contains and PostgreSQL
+    refuses in text, are dropped."""
+    return _collect(_line_records(text.replace("\x00", "")))
 
 
 # --- uploads ---------------------------------------------------------------------------------

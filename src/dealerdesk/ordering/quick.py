@@ -22,9 +22,11 @@ from dealerdesk.ordering.cart import MAX_CART_LINES, cart_for
 from dealerdesk.ordering.errors import LINE_MESSAGES, LineProblem
 from dealerdesk.ordering.models import CartLine
 from dealerdesk.ordering.parsing import ROW_ERRORS, ParsedRow
-from dealerdesk.ordering.rules import quantity_problem
+from dealerdesk.ordering.rules import quantity_problem, round_up
 
-UNKNOWN_CODE = "No product has this SKU or barcode."
+# One answer for a code nobody has and for one another dealer's catalog has: the closed
+# catalog does not confirm that a product exists.
+UNKNOWN_CODE = "No product of your catalog has this SKU or barcode."
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,8 @@ def resolve_codes(scope: CatalogScope, codes: Sequence[str]) -> dict[str, Produc
 
 
 def _unseen(scope: CatalogScope, keys: set[str]) -> dict[str, str]:
-    """Why codes that matched nothing in the scope did not: retired, or not in the dealer's
-    catalog (a product exists), else unknown."""
+    """Of codes that matched nothing in the scope, those of products the dealer's catalog
+    holds but that are no longer sold (the others get ``UNKNOWN_CODE``)."""
     if not keys:
         return {}
     gtins = {normalize_gtin(key): key for key in keys if looks_like_gtin(key)}
@@ -106,8 +108,6 @@ def _unseen(scope: CatalogScope, keys: set[str]) -> dict[str, str]:
         visible = category_id in scope.category_ids or pk in scope.product_ids
         if visible and not active:
             reasons[key] = LINE_MESSAGES[LineProblem.INACTIVE]
-        else:
-            reasons.setdefault(key, LINE_MESSAGES[LineProblem.NOT_IN_CATALOG])
     return reasons
 
 
@@ -130,7 +130,7 @@ def check_rows(company: Company, parsed: Sequence[ParsedRow]) -> list[QuickRow]:
         note = ""
         quantity = row.quantity
         if quantity is None:
-            quantity = max(product.min_quantity, product.pack_multiple)
+            quantity = round_up(product, product.min_quantity)
             note = "no quantity given: the minimum"
         found = quantity_problem(product, quantity)
         rows.append(
@@ -216,6 +216,14 @@ def quick_order(company: Company, user: Any, parsed: Sequence[ParsedRow]) -> Qui
                     cart=cart, product=row.product, warehouse=default, quantity=row.quantity
                 )
             else:
+                found = quantity_problem(row.product, line.quantity + row.quantity)
+                if found is not None:
+                    final.append(
+                        QuickRow(
+                            row.number, row.code, row.text, row.product, row.quantity, found[1]
+                        )
+                    )
+                    continue
                 line.quantity += row.quantity
             final.append(row)
         CartLine.objects.bulk_create(created.values())

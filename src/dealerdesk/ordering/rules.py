@@ -7,7 +7,9 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from dealerdesk.catalog.models import Product
 from dealerdesk.ordering.errors import LINE_MESSAGES, LineProblem
 
-MAX_LINE_QUANTITY = Decimal(10) ** 9
+# Well inside the quantity column (12 digits, 3 decimals), so that adding two lines of one
+# product never overflows it.
+MAX_LINE_QUANTITY = Decimal(10) ** 8
 
 
 def _plain(value: Decimal) -> str:
@@ -16,7 +18,9 @@ def _plain(value: Decimal) -> str:
 
 
 def round_up(product: Product, quantity: Decimal) -> Decimal:
-    """The nearest quantity the product can be ordered in at or above ``quantity``."""
+    """The nearest quantity the product can be ordered in at or above ``quantity`` (which
+    must be a finite number below ``MAX_LINE_QUANTITY``; callers check it first)."""
+    quantity = min(quantity, MAX_LINE_QUANTITY)
     pack = product.pack_multiple or Decimal(1)
     packs = (max(quantity, product.min_quantity) / pack).to_integral_value(ROUND_CEILING)
     return max(packs, Decimal(1)) * pack
@@ -26,7 +30,7 @@ def quantity_problem(product: Product, quantity: Decimal) -> tuple[LineProblem, 
     """Why ``quantity`` cannot be ordered, with the message, or None if it can."""
     if not quantity.is_finite() or quantity <= 0:
         return LineProblem.NOT_POSITIVE, LINE_MESSAGES[LineProblem.NOT_POSITIVE]
-    if quantity > MAX_LINE_QUANTITY:
+    if quantity >= MAX_LINE_QUANTITY:
         return LineProblem.TOO_LARGE, LINE_MESSAGES[LineProblem.TOO_LARGE]
     if quantity < product.min_quantity:
         message = LINE_MESSAGES[LineProblem.BELOW_MINIMUM].format(

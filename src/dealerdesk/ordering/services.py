@@ -41,6 +41,7 @@ from dealerdesk.ordering.errors import (
     OrderingError,
     OrderingErrorCode,
 )
+from dealerdesk.ordering.invoice import format_amount
 from dealerdesk.ordering.models import Order, OrderEvent, OrderLine
 from dealerdesk.ordering.rules import quantity_problem
 from dealerdesk.pricing.engine import PricedLine
@@ -114,6 +115,13 @@ def place_order(
         raise OrderingError(OrderingErrorCode.CONTRACT_NOT_AVAILABLE)
     try:
         with transaction.atomic():
+            if company.credit_limit is not None:
+                # Orders of a dealer with a limit are placed one at a time (the credit check
+                # must see the one before); a repeated submission then finds its order here.
+                Company.objects.select_for_update().filter(pk=company.pk).first()
+                already = _placed_by(company, submission_key)
+                if already is not None:
+                    return PlacedOrder(already, created=False)
             order = _place(
                 company,
                 user,
@@ -220,17 +228,17 @@ def _place(
 def _credit(company: Company, contract: Contract, checked: list[_Checked]) -> tuple[str, str]:
     """The status a new order gets under the credit rules, and why if it is over.
 
-    With a limit, the company row is locked first: two orders of one dealer placed at once
-    are checked one after the other, so together they cannot slip over the limit.
+    With a limit, ``place_order`` has locked the company row: two orders of one dealer placed
+    at once are checked one after the other, so together they cannot slip over the limit.
     """
     if company.credit_limit is None:
         return OrderStatus.PLACED, ""
-    locked = Company.objects.select_for_update().get(pk=company.pk)
+    locked = Company.objects.get(pk=company.pk)
     position = credit_position(locked)
     zero = Money(0, contract.currency)
     gross = sum((line.priced.line_gross or zero for line in checked), zero).amount
     over = position.over_with(gross, contract.currency)
-    if not over:
+    if over is None:
         return OrderStatus.PLACED, ""
     message = over_limit_message(position, over)
     if position.policy == CreditPolicy.BLOCK:
@@ -255,7 +263,7 @@ def _confirm(order: Order, lines: Sequence[OrderLine], user: Any) -> None:
         return
     send_email_on_commit(
         sorted(set(recipients)),
-        f"Order {order.number} is placed — {order.total_gross} {order.currency}",
+        f"Order {order.number} is placed — {format_amount(order.total_gross, order.currency)}",
         "ordering/email/order_placed.txt",
         {
             "order": order,
@@ -441,6 +449,7 @@ def cancel_order(order: Order, *, actor: Any, reason: str = "", source: str = "p
             raise OrderingError(OrderingErrorCode.NOT_CANCELLABLE)
         release_reservation(reference=locked.number or "", actor=actor, source=source)
         before = {"status": locked.status}
+        reached_erp = locked.status != OrderStatus.AWAITING_APPROVAL
         locked.status = OrderStatus.CANCELLED
         locked.save(update_fields=["status", "updated_at"])
         OrderEvent.objects.create(
@@ -455,12 +464,13 @@ def cancel_order(order: Order, *, actor: Any, reason: str = "", source: str = "p
             company_id=locked.company_id,
             source=source,
         )
-        outbox.enqueue(
-            "order.cancelled",
-            f"order:{locked.number}",
-            {"number": locked.number, "reason": reason.strip()[:2000]},
-            locked.company_id,
-        )
+        if reached_erp:  # a held order never went to the ERP
+            outbox.enqueue(
+                "order.cancelled",
+                f"order:{locked.number}",
+                {"number": locked.number, "reason": reason.strip()[:2000]},
+                locked.company_id,
+            )
     return locked
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from secrets import token_urlsafe
 from typing import Any
 
@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dealerdesk.catalog.queries import scope_for_company
+from dealerdesk.inventory.queries import warehouses_for
 from dealerdesk.ordering.cart import (
     CartView,
     add_to_cart,
@@ -27,7 +28,7 @@ from dealerdesk.ordering.cart import (
     reorder,
     update_line,
 )
-from dealerdesk.ordering.choices import CANCELLABLE, DeliveryMethod, OrderStatus
+from dealerdesk.ordering.choices import CANCELLABLE, PAYABLE, DeliveryMethod, OrderStatus
 from dealerdesk.ordering.errors import OrderingError
 from dealerdesk.ordering.invoice import proforma_pdf
 from dealerdesk.ordering.models import CartLine, Order
@@ -38,6 +39,7 @@ from dealerdesk.ordering.parsing import (
     ParseResult,
     parse_pasted,
     parse_upload,
+    read_quantity,
 )
 from dealerdesk.ordering.quick import quick_order as run_quick_order
 from dealerdesk.ordering.quick import resolve_codes
@@ -50,14 +52,15 @@ PAGE_SIZE = 25
 
 
 def _quantity(raw: str | None) -> Decimal | None:
-    text = (raw or "").strip().replace(",", ".")
-    if not text or len(text) > 20:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
+    """A quantity typed into one box, read as quick order reads a pasted one ("2,5" is two
+    and a half, "1,000" is refused as ambiguous); None when it is not one."""
+    quantity, error = read_quantity(raw or "")
+    return None if error else quantity
+
+
+def _printable(text: str, limit: int) -> str:
+    """Without characters nobody types (NUL, control characters), at most ``limit`` long."""
+    return "".join(ch for ch in text if ch.isprintable())[:limit]
 
 
 def _id(raw: str | None) -> int | None:
@@ -89,10 +92,19 @@ def cart_add(request: HttpRequest) -> HttpResponse:
     )
     if product is None:
         raise Http404("No such product in your catalog")
-    asked = _quantity(request.POST.get("quantity"))
-    quantity = round_up(product, asked if asked is not None and asked > 0 else Decimal(0))
+    raw = request.POST.get("quantity", "").strip()
+    asked = _quantity(raw)
+    if raw and (asked is None or asked <= 0):
+        error = "Type a quantity, for example 10 (no signs or thousands separators)."
+        if request.htmx:  # type: ignore[attr-defined]
+            return render(
+                request, "portal/cart/_added.html", {"error": error, "product": product}, status=400
+            )
+        messages.error(request, f"{product.sku}: {error}")
+        return HttpResponseRedirect(_back(request, reverse("portal:cart")))
+    quantity = round_up(product, asked or Decimal(0))
     note = ""
-    if asked is not None and asked > 0 and quantity != asked:
+    if asked is not None and quantity != asked:
         note = f"rounded up from {asked.normalize():f} to whole packs"
     try:
         add_to_cart(company, request.user, product.pk, quantity, _id(request.POST.get("warehouse")))
@@ -144,6 +156,8 @@ class CheckoutForm(forms.Form):
         label="Comment", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
     submission = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # The company the cart on the page belongs to: another tab may have switched company.
+    company = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**62)
 
     def clean_desired_date(self) -> dt.date | None:
         day: dt.date | None = self.cleaned_data.get("desired_date")
@@ -174,7 +188,7 @@ def _cart_page(
     contract = current_contract(request, company)
     view: CartView = cart_view(company, request.user, contract)
     if form is None:
-        form = CheckoutForm(initial={"submission": token_urlsafe(24)})
+        form = CheckoutForm(initial={"submission": token_urlsafe(24), "company": company.pk})
     return render(
         request,
         "portal/cart/cart.html",
@@ -183,16 +197,10 @@ def _cart_page(
             "form": form,
             "contract": contract,
             "line_errors": line_errors or {},
-            "warehouses": _warehouse_choices(view),
+            "warehouses": [(w.pk, w.name) for w in warehouses_for(company)],
         },
         status=status,
     )
-
-
-def _warehouse_choices(view: CartView) -> list[tuple[int, str]]:
-    if not view.items or view.items[0].availability is None:
-        return []
-    return [(row.warehouse.id, row.warehouse.name) for row in view.items[0].availability.warehouses]
 
 
 @buyer_required
@@ -229,6 +237,13 @@ def place(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _cart_page(request, form, status=400)
     data = form.cleaned_data
+    if data["company"] != company.pk:
+        messages.error(
+            request,
+            f"You switched to {company.name} in another window; this is its cart now. "
+            "Check it and place the order again.",
+        )
+        return redirect("portal:cart")
     contract = current_contract(request, company)
     try:
         placed = checkout(
@@ -269,7 +284,7 @@ def _order(request: HttpRequest, number: str) -> Order:
     order = (
         _company_orders(request)
         .select_related("contract", "placed_by", "on_behalf_by")
-        .filter(number=number)
+        .filter(number=_printable(number, 20))
         .first()
     )
     if order is None:
@@ -282,7 +297,7 @@ def orders(request: HttpRequest) -> HttpResponse:
     """Order history with search (number, PO, SKU) and filters (status, dates)."""
     found = _company_orders(request)
     params = request.GET
-    q = " ".join(params.get("q", "").split())[:64]
+    q = " ".join(_printable(params.get("q", ""), 200).split())[:64]
     status = params.get("status", "")
     if q:
         found = found.filter(
@@ -329,6 +344,7 @@ def order(request: HttpRequest, number: str) -> HttpResponse:
             "events": found.events.select_related("actor"),
             "just_placed": request.GET.get("placed") == "1",
             "can_cancel": found.status in CANCELLABLE and dealer(request).can_order,
+            "payable": found.status in PAYABLE,
         },
     )
 
@@ -336,6 +352,8 @@ def order(request: HttpRequest, number: str) -> HttpResponse:
 @dealer_required
 def order_proforma(request: HttpRequest, number: str) -> HttpResponse:
     found = _order(request, number)
+    if found.status not in PAYABLE:
+        raise Http404("There is no invoice for payment for this order")
     response = HttpResponse(proforma_pdf(found), content_type="application/pdf")
     disposition = "attachment" if request.GET.get("download") else "inline"
     response["Content-Disposition"] = f'{disposition}; filename="proforma-{found.number}.pdf"'
@@ -369,7 +387,7 @@ def order_again(request: HttpRequest, number: str) -> HttpResponse:
     for sku, why in report.unavailable:
         messages.warning(request, f"{sku} was not added: {why}")
     for sku, then, now in report.repriced:
-        messages.info(request, f"{sku} now costs {now:.2f} (was {then:.2f}).")
+        messages.info(request, f"{sku} now costs {now:.2f} {report.currency} (was {then:.2f}).")
     return redirect("portal:cart")
 
 

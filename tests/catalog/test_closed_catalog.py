@@ -178,3 +178,33 @@ def test_product_detail_is_none_outside_the_scope(world):
     detail = product_detail(scope, world.product_a_child.pk)
     assert detail is not None
     assert [c.name for c in detail.breadcrumbs] == ["Cables", "Power cables"]
+
+
+def test_counts_from_the_shared_per_category_table_match_the_database(world):
+    # given products of several brands in A's categories, some retired, one in a hidden
+    # subtree, and a brand filter
+
+    from dealerdesk.catalog.queries import _brand_counts
+
+    brands = [f.BrandFactory(name=f"Count brand {n}") for n in range(3)]
+    for n in range(12):
+        f.ProductFactory(category=world.cat_a_child, brand=brands[n % 3], is_active=n != 5)
+    f.ProductFactory(category=world.cat_a, brand=None)
+    hidden = f.CategoryFactory(name="Switched off", parent=world.cat_a, is_active=False)
+    f.ProductFactory(category=hidden, brand=brands[0])
+    scope = scope_for_company(world.company_a)
+
+    for filters in (
+        CatalogFilters(),
+        CatalogFilters(category_id=world.cat_a_child.pk),
+        CatalogFilters(brand_id=brands[1].pk),
+    ):
+        page = catalog_page(scope, filters)
+        products = scope.products()
+        if filters.category_id:
+            products = products.filter(category_id=filters.category_id)
+        expected_facet = _brand_counts(products)
+        if filters.brand_id:
+            products = products.filter(brand_id=filters.brand_id)
+        assert page.total == products.count()
+        assert [(b.id, b.name, b.count) for b in page.brands] == expected_facet

@@ -63,7 +63,7 @@ class CatalogScope:
     ) -> CatalogScope:
         """Resolve assigned subtrees against the category table (one query)."""
         assigned = _outermost(set(assigned_paths))
-        rows = list(Category.objects.values_list("pk", "path", "is_active"))
+        rows = [(c.pk, c.path, c.is_active) for c in all_categories()]
         hidden_paths = _outermost({path for _pk, path, active in rows if not active})
         paths = {pk: path for pk, path, _active in rows}
         hidden = frozenset(pk for pk, path in paths.items() if _under(path, hidden_paths))
@@ -110,9 +110,20 @@ def _under(path: str, prefixes: tuple[str, ...]) -> bool:
     return bool(prefixes) and path.startswith(prefixes)
 
 
+def all_categories() -> list[Category]:
+    """Every category, in tree order (by depth, then as sorted), read once for all dealers
+    until the catalog changes: a few hundred rows that every scope and tree is cut from."""
+    return CATALOG.get_or_set(
+        ("categories",), lambda: list(Category.objects.order_by("depth", "sort_order", "name"))
+    )
+
+
 def category_paths() -> dict[int, str]:
-    """Every category's materialised path by id (cached until the catalog changes)."""
-    return CATALOG.get_or_set(("paths",), lambda: dict(Category.objects.values_list("pk", "path")))
+    """Every category's materialised path by id (cached until the catalog changes; a small
+    dict, cheaper to read on every page than the category objects)."""
+    return CATALOG.get_or_set(
+        ("paths",), lambda: {category.pk: category.path for category in all_categories()}
+    )
 
 
 def scope_for_company(company: Company, *, cached: bool = True) -> CatalogScope:
@@ -198,10 +209,10 @@ def _visible_categories(scope: CatalogScope) -> dict[int, Category]:
         wanted.update(_ids_in(scope.paths.get(pk, "")))
     return {
         category.pk: category
-        for category in Category.objects.filter(pk__in=wanted, is_active=True).order_by(
-            "depth", "sort_order", "name"
-        )
-        if category.pk not in scope.hidden_category_ids
+        for category in all_categories()
+        if category.pk in wanted
+        and category.is_active
+        and category.pk not in scope.hidden_category_ids
     }
 
 
@@ -370,6 +381,14 @@ def catalog_page(
         products = refinement.in_stock(products)
 
     def counted() -> tuple[list[tuple[int, str, int]], int]:
+        if not filters.q and not filters.in_stock and not scope.product_ids:
+            # Whole categories only: add up the per-category counts every dealer shares.
+            within = (
+                scope.category_ids & set(scope.subtree_ids(category.path))
+                if category is not None
+                else scope.category_ids
+            )
+            return _counts_of_categories(within, filters.brand_id)
         return _brand_counts(products), _total(products, filters.brand_id)
 
     if filters.in_stock or not scope.key:
@@ -441,6 +460,54 @@ def _in_order(products: QuerySet[Product], sort: str, total: int) -> QuerySet[Pr
             for field in fields
         )
     )
+
+
+def _category_brand_counts() -> dict[int, dict[int | None, int]]:
+    """Active products per category and brand, for the whole catalog (one grouped query,
+    shared by every dealer until the catalog changes)."""
+
+    def read() -> dict[int, dict[int | None, int]]:
+        counts: dict[int, dict[int | None, int]] = {}
+        for category_id, brand_id, count in (
+            Product.objects.filter(is_active=True)
+            .order_by()
+            .values_list("category_id", "brand_id")
+            .annotate(count=Count("pk"))
+            .values_list("category_id", "brand_id", "count")
+        ):
+            counts.setdefault(category_id, {})[brand_id] = count
+        return counts
+
+    return CATALOG.get_or_set(("category-brand-counts",), read)
+
+
+def _brand_names() -> dict[int, str]:
+    return CATALOG.get_or_set(
+        ("brand-names",), lambda: dict(Brand.objects.values_list("pk", "name"))
+    )
+
+
+def _counts_of_categories(
+    category_ids: Iterable[int], brand_id: int | None
+) -> tuple[list[tuple[int, str, int]], int]:
+    """The brand facet and the total of whole categories, added up from the shared
+    per-category counts: no query once those are cached."""
+    per_category = _category_brand_counts()
+    by_brand: dict[int | None, int] = {}
+    for category_id in category_ids:
+        for brand, count in per_category.get(category_id, {}).items():
+            by_brand[brand] = by_brand.get(brand, 0) + count
+    names = _brand_names()
+    facet = sorted(
+        (
+            (pk, names[pk], count)
+            for pk, count in by_brand.items()
+            if pk is not None and pk in names
+        ),
+        key=lambda row: (row[1].casefold(), row[0]),
+    )
+    total = by_brand.get(brand_id, 0) if brand_id is not None else sum(by_brand.values())
+    return facet, total
 
 
 def _brand_counts(products: QuerySet[Product]) -> list[tuple[int, str, int]]:

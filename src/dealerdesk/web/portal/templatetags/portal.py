@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from django import template
 from django.urls import get_script_prefix, reverse
+
+from dealerdesk.inventory.availability import format_quantity
 
 register = template.Library()
 
@@ -47,3 +50,11 @@ def url_for_pk(pk: int, url_name: str) -> str:
     each of its 48 products twice)."""
     pattern = _url_pattern(url_name, get_script_prefix())
     return pattern.replace(str(_SENTINEL), str(int(pk)), 1)
+
+
+@register.filter
+def qty(value: Any) -> str:
+    """A quantity without trailing zeros or exponent: 1000.000 → "1000", 2.500 → "2.5"."""
+    if value is None or value == "":
+        return ""
+    return format_quantity(Decimal(value))

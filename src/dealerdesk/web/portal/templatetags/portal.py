@@ -58,3 +58,26 @@ def qty(value: Any) -> str:
     if value is None or value == "":
         return ""
     return format_quantity(Decimal(value))
+
+
+@register.simple_tag(takes_context=True)
+def product_cards(context: template.Context, products: Any, offers: Any, url_name: str) -> str:
+    """The cards of a catalog list (``web.portal.cards``), with an add-to-cart form for
+    people who may order."""
+    from dealerdesk.web.portal.cards import CardContext
+    from dealerdesk.web.portal.cards import product_cards as build
+
+    request = context.get("request")
+    membership = context.get("current_membership")
+    contract = context.get("current_contract")
+    has_contract = bool(contract() if callable(contract) else contract)
+    can_order = bool(offers) and membership is not None and membership.can_order
+    page = CardContext(
+        link=lambda pk: url_for_pk(pk, url_name),
+        offers=offers or None,
+        has_contract=has_contract,
+        add_url=reverse("portal:cart_add") if can_order else "",
+        token=str(context.get("csrf_token", "")) if can_order else "",
+        next_url=request.get_full_path() if can_order and request is not None else "",
+    )
+    return build(products, page)

@@ -306,6 +306,7 @@ def bench_order_placement(scale: str) -> dict[str, Any]:
     run = f"bench-{secrets.token_hex(4)}"
     outcome: dict[str, int] = {"placed": 0, "refused": 0, "errors": 0}
     lock = threading.Lock()
+    failures: list[str] = []
     barrier = threading.Barrier(len(clients))
 
     def client(index: int) -> None:
@@ -320,8 +321,10 @@ def bench_order_placement(scale: str) -> dict[str, Any]:
                     key = "placed"
                 except OrderingError:
                     key = "refused"
-                except Exception:  # a deadlock or a 500 would land here
+                except Exception as error:  # a deadlock or a 500 would land here
                     key = "errors"
+                    with lock:
+                        failures.append(f"{type(error).__name__}: {error}"[:300])
                 with lock:
                     outcome[key] += 1
         finally:
@@ -363,6 +366,7 @@ def bench_order_placement(scale: str) -> dict[str, Any]:
                 "lines_per_order": 5,
                 "hot_products": HOT_PRODUCTS,
                 "hot_stock_packs_each": HOT_PACKS,
+                "error_samples": sorted(set(failures))[:5],
             },
             "pgbench": pgbench,
         },

@@ -124,7 +124,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _env_bo
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": int(os.environ.get("DEALERDESK_DB_POOL_SIZE", "20")),
-        "timeout": 10,
+        "timeout": float(os.environ.get("DEALERDESK_DB_POOL_TIMEOUT", "10")),
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web process and a worker share the file.

@@ -35,11 +35,11 @@ def offers(world):  # type: ignore[no-untyped-def]
         product=world.product_a, min_quantity=Decimal(50), discount_percent=Decimal(5)
     )
     depot = Warehouse.objects.create(code="C", name="Central", open_to_all=True)
-    StockLevel.objects.create(product=world.product_a, warehouse=depot, on_hand=Decimal(437))
+    StockLevel.objects.create(product=world.product_a, warehouse=depot, on_hand=Decimal("437.5"))
     IncomingStock.objects.create(
         product=world.product_a,
         warehouse=depot,
-        quantity=Decimal(263),
+        quantity=Decimal("263.5"),
         expected_date=dt.date(2030, 1, 15),
     )
     return {"prepay": prepay, "deferment": deferment, "bravo": bravo}
@@ -55,7 +55,11 @@ def test_the_list_carries_the_dealers_price_and_stock(world, client_for, offers)
     assert item["price"]["unit_gross"] == "144.00"
     assert item["price"]["currency"] == "EUR"
     assert item["price"]["explanation"][0]["text"] == "Base price type Wholesale 120.00"
-    assert item["availability"]["total"] == {"label": "437", "in_stock": True, "quantity": "437"}
+    assert item["availability"]["total"] == {
+        "label": "437.5",
+        "in_stock": True,
+        "quantity": "437.5",
+    }
     assert item["availability"]["default_warehouse"]["code"] == "C"
 
 
@@ -126,8 +130,8 @@ def test_masked_stock_never_carries_the_number(world, client_for, offers, policy
     assert body["policy"] == policy
     assert body["total"] == {"label": label, "in_stock": in_stock, "quantity": None}
     for raw in (detail.content, listing.content, scanned.content):
-        assert b"437" not in raw
-        assert b"263" not in raw  # the incoming receipt
+        assert b"437.5" not in raw
+        assert b"263.5" not in raw  # the incoming receipt
 
 
 def test_exact_stock_lists_warehouses_and_incoming(world, client_for, offers):
@@ -138,7 +142,7 @@ def test_exact_stock_lists_warehouses_and_incoming(world, client_for, offers):
     assert warehouse["incoming"] == [
         {
             "expected_date": "2030-01-15",
-            "stock": {"label": "263", "in_stock": True, "quantity": "263"},
+            "stock": {"label": "263.5", "in_stock": True, "quantity": "263.5"},
         }
     ]
 

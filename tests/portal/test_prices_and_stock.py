@@ -28,8 +28,8 @@ def priced(world):  # type: ignore[no-untyped-def]
         company=world.company_b, product=world.product_a, amount=Decimal("77.77"), currency="EUR"
     )
     depot = Warehouse.objects.create(code="C", name="Central", open_to_all=True)
-    StockLevel.objects.create(product=world.product_a, warehouse=depot, on_hand=Decimal(437))
-    StockLevel.objects.create(product=world.product_b, warehouse=depot, on_hand=Decimal(437))
+    StockLevel.objects.create(product=world.product_a, warehouse=depot, on_hand=Decimal("437.5"))
+    StockLevel.objects.create(product=world.product_b, warehouse=depot, on_hand=Decimal("437.5"))
     return {"prepay": prepay, "deferment": deferment, "other": other}
 
 
@@ -78,7 +78,7 @@ def test_the_header_lists_only_the_dealers_own_contracts(world, client_for, pric
 @pytest.mark.parametrize(
     ("policy", "shown"),
     [
-        (StockDisplayPolicy.EXACT, "437"),
+        (StockDisplayPolicy.EXACT, "437.5"),
         (StockDisplayPolicy.BANDED, "&gt;100"),
         (StockDisplayPolicy.IN_OUT, "In stock"),
         (StockDisplayPolicy.HIDDEN, None),
@@ -98,5 +98,5 @@ def test_stock_follows_the_display_policy_and_never_leaks(world, client_for, pri
     if shown:
         assert shown in html
     if policy != StockDisplayPolicy.EXACT:
-        assert "437" not in html
-        assert "437" not in api
+        assert "437.5" not in html
+        assert "437.5" not in api

@@ -18,6 +18,7 @@ from dealerdesk.accounts.services import create_invite
 from dealerdesk.catalog.models import ProductImage
 from dealerdesk.inventory.models import DefaultWarehouse
 from dealerdesk.inventory.services import set_stock_level
+from dealerdesk.ordering.services import OrderLineRequest, place_order
 from dealerdesk.pricing.choices import PromotionKind
 from dealerdesk.pricing.models import (
     Contract,
@@ -36,7 +37,12 @@ from tests.conftest import World
 
 # Pages that refuse "add" by design: requests come from the public form, the log is written
 # by the system.
-NO_ADD = {"accounts.accessrequest", "core.auditentry", "inventory.stockmovement"}
+NO_ADD = {
+    "accounts.accessrequest",
+    "core.auditentry",
+    "inventory.stockmovement",
+    "ordering.order",  # orders come from dealers (or a manager acting for one)
+}
 # Reference lists only supplier admins keep.
 ADMIN_ONLY = {"accounts.region", "accounts.customergroup", "accounts.tier"}
 
@@ -84,6 +90,12 @@ def _pricing_and_stock(world: World) -> None:
     f.WarehouseAccessFactory(warehouse=warehouse, company=world.company_a)
     DefaultWarehouse.objects.create(company=world.company_a, warehouse=warehouse)
     set_stock_level(world.product_a, warehouse, on_hand=Decimal("5"))
+    place_order(
+        world.company_a,
+        world.buyer_a.user,
+        [OrderLineRequest(world.product_a.pk, Decimal(1))],
+        submission_key="smoke-order-1",
+    )
 
 
 def _info(model: type[models.Model]) -> str:

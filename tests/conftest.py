@@ -121,3 +121,12 @@ def frozen_now(monkeypatch):  # type: ignore[no-untyped-def]
     moment = timezone.now()
     monkeypatch.setattr(timezone, "now", lambda: moment)
     return moment
+
+
+@pytest.fixture
+def postgres_only() -> None:
+    """Races need row locks and concurrent writers: skip on SQLite, which serialises them."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: row locks and concurrent writers")

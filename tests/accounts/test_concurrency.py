@@ -7,49 +7,23 @@ unique indexes are what make them safe); on SQLite, which serialises writers, th
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.db import connection, connections
 
 from dealerdesk.accounts.errors import AccountsError, AccountsErrorCode
 from dealerdesk.accounts.models import AccessRequest, Membership
 from dealerdesk.accounts.services import accept_invite, create_invite, request_access
+from tests.concurrency import race_same
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: row locks and concurrent writers")
-
-
-def race(action: Callable[[], Any], times: int = 8) -> list[Any]:
-    """Run ``action`` in ``times`` threads released at the same moment; results or errors."""
-    barrier = threading.Barrier(times)
-    results: list[Any] = [None] * times
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = action()
-        except Exception as error:  # the test inspects what each thread got
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(times)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("postgres_only"),
+]
 
 
 def test_the_same_request_sent_many_times_at_once_is_filed_once() -> None:
-    results = race(
+    results = race_same(
         lambda: request_access(
             company_name="Racing Electric LLC",
             contact_name="Rita Race",
@@ -69,7 +43,7 @@ def test_an_invite_link_used_twice_at_once_makes_one_membership(world) -> None: 
         world.company_a, email="twice@alpha.test", role="buyer", invited_by=world.admin.user
     )
 
-    results = race(
+    results = race_same(
         lambda: accept_invite(issued.token, full_name="Tess Twice", password="Quiet harbour 88"),
         times=4,
     )
@@ -97,7 +71,7 @@ def test_two_owners_removing_each_other_at_once_leave_one_owner(world) -> None: 
             me, other = next(pairs)
         set_member_active(other, active=False, by=me.user)
 
-    results = race(remove_the_other, times=2)
+    results = race_same(remove_the_other, times=2)
 
     owners = Membership.objects.filter(
         company=world.company_a, role=MembershipRole.OWNER, is_active=True

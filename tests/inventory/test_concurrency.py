@@ -6,13 +6,9 @@ writers, they skip.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from django.db import connection, connections
 
 from dealerdesk.inventory.choices import StockMovementKind
 from dealerdesk.inventory.errors import InventoryError, InventoryErrorCode
@@ -24,38 +20,15 @@ from dealerdesk.inventory.services import (
     set_stock_level,
 )
 from tests import factories as f
+from tests.concurrency import race
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("postgres_only"),
+]
 
 D = Decimal
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: row locks and concurrent writers")
-
-
-def race(actions: list[Callable[[], Any]]) -> list[Any]:
-    """Run each action in its own thread, all released at once; results or errors."""
-    barrier = threading.Barrier(len(actions))
-    results: list[Any] = [None] * len(actions)
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = actions[index]()
-        except Exception as error:  # the test inspects what each thread got
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(actions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def test_eight_orders_for_three_each_of_ten_never_oversell() -> None:

@@ -30,6 +30,7 @@ from dealerdesk.catalog.models import (
     ProductImage,
 )
 from dealerdesk.core.barcodes import looks_like_gtin, normalize_gtin
+from dealerdesk.core.text import printable
 
 SORTS = {"name": ("name", "sku"), "-name": ("-name", "sku"), "sku": ("sku",), "-sku": ("-sku",)}
 # Sorts by the dealer's own price: the catalog cannot compute them, a ListRefinement does.
@@ -254,7 +255,7 @@ class CatalogFilters:
     def normalised(self) -> CatalogFilters:
         return replace(
             self,
-            q=" ".join("".join(ch for ch in self.q if ch.isprintable()).split())[:MAX_QUERY_LENGTH],
+            q=" ".join(printable(self.q).split())[:MAX_QUERY_LENGTH],
             sort=self.sort if self.sort in SORTS or self.sort in PRICE_SORTS else "name",
             page=max(1, self.page),
             per_page=min(max(1, self.per_page), MAX_PER_PAGE),
@@ -322,7 +323,7 @@ def find_by_code(scope: CatalogScope, code: str) -> Product | None:
     """A product whose barcode or SKU is exactly ``code``, if it is in scope. Characters
     nobody can type (a NUL byte, control characters) are dropped first: PostgreSQL refuses
     NUL in text, and no code contains one."""
-    text = "".join(ch for ch in code if ch.isprintable()).strip()
+    text = printable(code).strip()
     if not text or scope.is_empty:
         return None
     products = scope.products()

@@ -38,3 +38,8 @@ def round_money(amount: Decimal, currency: str) -> Money:
     places = minor_unit_places(currency)
     quantum = Decimal(1).scaleb(-places)
     return Money(amount.quantize(quantum, rounding=ROUND_HALF_UP), currency)
+
+
+def money_text(value: Money | None) -> str:
+    """A Money amount with its currency code, as an invoice prints it: 1,234.50 EUR."""
+    return "" if value is None else f"{value.amount:,} {value.currency.code}"

@@ -75,3 +75,9 @@ def company_key(name: str) -> str:
 def collapse_spaces(value: str) -> str:
     """Trim and collapse runs of white space to one space."""
     return " ".join(value.split())
+
+
+def printable(text: str) -> str:
+    """``text`` without characters nobody types (NUL, control characters): PostgreSQL
+    refuses NUL in text, and no code, number or search contains one."""
+    return "".join(ch for ch in text if ch.isprintable())

@@ -37,7 +37,7 @@ from dealerdesk.ordering.errors import (
 from dealerdesk.ordering.models import Cart, CartLine
 from dealerdesk.ordering.rules import quantity_problem
 from dealerdesk.ordering.services import Delivery, OrderLineRequest, PlacedOrder, place_order
-from dealerdesk.pricing.engine import PricedLine
+from dealerdesk.pricing.engine import PricedLine, line_totals
 from dealerdesk.pricing.models import Contract
 from dealerdesk.pricing.queries import price_lines
 
@@ -109,6 +109,62 @@ def _add_line(cart: Cart, product: Product, warehouse: Warehouse, quantity: Deci
         line.quantity = total
         line.save(update_fields=["quantity", "updated_at"])
         return line
+
+
+CART_FULL = "The cart is full (1,000 lines): order what is in it first."
+
+
+def add_many(
+    company: Company, user: Any, wanted: Sequence[tuple[Product, Warehouse, Decimal]]
+) -> list[str]:
+    """Add many (product, warehouse, quantity) at once, in one transaction and a fixed
+    number of queries; a product already in the cart in that warehouse (or twice in
+    ``wanted``) gets the quantities added. The products must be the dealer's and the
+    warehouses open to it. Returns, per item, why it was not added ("" when it was): the
+    quantity rules for the line's new total, or a full cart."""
+    try:
+        return _add_many(company, user, wanted)
+    except IntegrityError:
+        # A line was added at the same moment (a double submit): add onto it.
+        return _add_many(company, user, wanted)
+
+
+def _add_many(
+    company: Company, user: Any, wanted: Sequence[tuple[Product, Warehouse, Decimal]]
+) -> list[str]:
+    problems: list[str] = []
+    with transaction.atomic():
+        cart = cart_for(company, user)
+        lines = {
+            (line.product_id, line.warehouse_id): line
+            for line in CartLine.objects.select_for_update().filter(cart=cart)
+        }
+        existing = set(lines)
+        changed: dict[tuple[int, int], CartLine] = {}
+        for product, warehouse, quantity in wanted:
+            key = (product.pk, warehouse.pk)
+            line = lines.get(key)
+            if line is None and len(lines) >= MAX_CART_LINES:
+                problems.append(CART_FULL)
+                continue
+            total = quantity + (line.quantity if line else Decimal(0))
+            found = quantity_problem(product, total)
+            if found is not None:
+                problems.append(found[1])
+                continue
+            if line is None:
+                lines[key] = CartLine(
+                    cart=cart, product=product, warehouse=warehouse, quantity=total
+                )
+            else:
+                line.quantity = total
+                if key in existing:
+                    changed[key] = line
+            problems.append("")
+        CartLine.objects.bulk_create([line for key, line in lines.items() if key not in existing])
+        if changed:
+            CartLine.objects.bulk_update(changed.values(), ["quantity"])
+    return problems
 
 
 def update_line(
@@ -241,13 +297,10 @@ def cart_view(company: Company, user: Any, contract: Contract | None) -> CartVie
                 problem=_problem(line, visible, allowed, price, contract),
             )
         )
-    totals = _totals([item.price for item in items if item.price and item.price.priced])
-    currency = contract.currency if contract else None
-    return (
-        CartView(items, currency, *totals)
-        if totals
-        else CartView(items, currency, None, None, None)
-    )
+    priced_lines = [item.price for item in items if item.price and item.price.priced]
+    if contract is None or not priced_lines:
+        return CartView(items, contract.currency if contract else None, None, None, None)
+    return CartView(items, contract.currency, *line_totals(priced_lines, contract.currency))
 
 
 def _problem(
@@ -269,15 +322,6 @@ def _problem(
     if price is None or not price.priced:
         return LINE_MESSAGES[LineProblem.NO_PRICE]
     return ""
-
-
-def _totals(priced: list[PricedLine]) -> tuple[Money, Money, Money] | None:
-    if not priced:
-        return None
-    zero = Money(0, priced[0].currency)
-    net = sum((line.line_net or zero for line in priced), zero)
-    vat = sum((line.line_vat or zero for line in priced), zero)
-    return net, vat, net + vat
 
 
 def checkout(
@@ -330,36 +374,51 @@ class ReorderReport:
 
 
 def reorder(company: Company, user: Any, order: Any, contract: Contract | None) -> ReorderReport:
-    """Put a past order's lines in the cart at today's prices; say what could not be added
-    and what costs something else now."""
-    added: list[str] = []
+    """Put a past order's lines in the cart at today's prices (in the warehouse ordered
+    from if the dealer may still use it, else its default one); say what could not be
+    added and what costs something else now."""
+    lines = list(order.lines.all())
+    products = {
+        p.pk: p
+        for p in scope_for_company(company)
+        .products()
+        .filter(pk__in={line.product_id for line in lines})
+    }
+    allowed = {w.pk: w for w in warehouses_for(company)}
+    default = default_warehouse_for(company)
     unavailable: list[tuple[str, str]] = []
-    moved: list[tuple[Any, Decimal]] = []
-    for line in order.lines.all():
-        try:
-            add_to_cart(company, user, line.product_id, line.quantity, line.warehouse_id)
-        except OrderingError as error:
-            if error.lines and error.lines[0].problem == LineProblem.WAREHOUSE_NOT_ALLOWED:
-                try:
-                    add_to_cart(company, user, line.product_id, line.quantity)
-                except OrderingError as again:
-                    unavailable.append(
-                        (line.sku, again.lines[0].message if again.lines else again.message)
-                    )
-                    continue
-            else:
-                unavailable.append(
-                    (line.sku, error.lines[0].message if error.lines else error.message)
-                )
-                continue
-        added.append(line.sku)
-        moved.append((line, line.unit_price))
+    wanted: list[tuple[Product, Warehouse, Decimal]] = []
+    asked: list[Any] = []
+    for line in lines:
+        product = products.get(line.product_id)
+        warehouse = allowed.get(line.warehouse_id) or default
+        if product is None:
+            unavailable.append((line.sku, LINE_MESSAGES[LineProblem.NOT_IN_CATALOG]))
+        elif warehouse is None:
+            unavailable.append((line.sku, LINE_MESSAGES[LineProblem.WAREHOUSE_NOT_ALLOWED]))
+        else:
+            wanted.append((product, warehouse, line.quantity))
+            asked.append(line)
+    moved: list[Any] = []
+    for line, problem in zip(asked, add_many(company, user, wanted), strict=True):
+        if problem:
+            unavailable.append((line.sku, problem))
+        else:
+            moved.append(line)
     repriced: list[tuple[str, Decimal, Decimal]] = []
     if contract is not None and moved and contract.currency == order.currency:
         today = price_lines(
-            company, contract, [(line.product_id, line.quantity) for line, _ in moved]
+            company,
+            contract,
+            [(line.product_id, line.quantity) for line in moved],
+            loaded=list(products.values()),
         )
-        for (line, then), now in zip(moved, today, strict=True):
-            if now.priced and now.unit_price is not None and now.unit_price.amount != then:
-                repriced.append((line.sku, then, now.unit_price.amount))
-    return ReorderReport(added, unavailable, repriced, contract.currency if contract else "")
+        for line, now in zip(moved, today, strict=True):
+            if (
+                now.priced
+                and now.unit_price is not None
+                and now.unit_price.amount != line.unit_price
+            ):
+                repriced.append((line.sku, line.unit_price, now.unit_price.amount))
+    currency = contract.currency if contract else ""
+    return ReorderReport([line.sku for line in moved], unavailable, repriced, currency)

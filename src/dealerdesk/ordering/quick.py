@@ -6,21 +6,21 @@ their reason. Nothing is dropped silently.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.db.models.functions import Upper
 
 from dealerdesk.accounts.models import Company
 from dealerdesk.catalog.models import Barcode, Product
 from dealerdesk.catalog.queries import CatalogScope, scope_for_company
 from dealerdesk.core.barcodes import looks_like_gtin, normalize_gtin
+from dealerdesk.inventory.availability import StockDisplay
+from dealerdesk.inventory.models import Warehouse
 from dealerdesk.inventory.queries import availability_for, default_warehouse_for
-from dealerdesk.ordering.cart import MAX_CART_LINES, cart_for
+from dealerdesk.ordering.cart import add_many
 from dealerdesk.ordering.errors import LINE_MESSAGES, LineProblem
-from dealerdesk.ordering.models import CartLine
 from dealerdesk.ordering.parsing import ROW_ERRORS, ParsedRow
 from dealerdesk.ordering.rules import quantity_problem, round_up
 
@@ -152,81 +152,41 @@ def _note_stock(company: Company, rows: list[QuickRow]) -> list[QuickRow]:
     for row in rows:
         found = stock.get(row.product.pk) if row.added and row.product else None
         here = found.default if found else None
-        short = (
-            here is not None
-            and here.stock.in_stock is not None
-            and row.quantity is not None
-            and (
-                (here.stock.exact is not None and row.quantity > here.stock.exact)
-                or not here.stock.in_stock
-            )
-        )
-        if short and here is not None:
+        if here is not None and row.quantity is not None and _short(here.stock, row.quantity):
             text = f"more than {here.warehouse.name} has ({here.stock.label.lower()})"
-            note = f"{row.note}; {text}" if row.note else text
-            row = QuickRow(row.number, row.code, row.text, row.product, row.quantity, "", note)
+            row = replace(row, note=f"{row.note}; {text}" if row.note else text)
         noted.append(row)
     return noted
+
+
+def _short(shown: StockDisplay, quantity: Decimal) -> bool:
+    """Whether the dealer may be told ``quantity`` is more than there is: out of stock, or
+    (exact policy only) above the figure; hidden stock says nothing."""
+    if shown.in_stock is None:
+        return False
+    if not shown.in_stock:
+        return True
+    return shown.exact is not None and quantity > shown.exact
 
 
 def quick_order(company: Company, user: Any, parsed: Sequence[ParsedRow]) -> QuickOrderResult:
     """Check the rows and put the good ones in the cart in one transaction (a product twice
     is one cart line with the quantities added)."""
     rows = check_rows(company, parsed)
-    good = [row for row in rows if row.added and row.product is not None]
-    if not good:
+    addable = [row for row in rows if row.added and row.product and row.quantity is not None]
+    if not addable:
         return QuickOrderResult(rows)
     default = default_warehouse_for(company)
     if default is None:
-        refused = LINE_MESSAGES[LineProblem.WAREHOUSE_NOT_ALLOWED]
-        return QuickOrderResult(
-            [
-                QuickRow(r.number, r.code, r.text, r.product, r.quantity, refused) if r.added else r
-                for r in rows
-            ]
-        )
-    with transaction.atomic():
-        cart = cart_for(company, user)
-        existing = {
-            line.product_id: line
-            for line in CartLine.objects.select_for_update().filter(cart=cart, warehouse=default)
-        }
-        lines_now = CartLine.objects.filter(cart=cart).count()
-        created: dict[int, CartLine] = {}
-        final: list[QuickRow] = []
-        for row in rows:
-            if not row.added or row.product is None or row.quantity is None:
-                final.append(row)
-                continue
-            line = existing.get(row.product.pk) or created.get(row.product.pk)
-            if line is None:
-                if lines_now + len(created) >= MAX_CART_LINES:
-                    final.append(
-                        QuickRow(
-                            row.number,
-                            row.code,
-                            row.text,
-                            row.product,
-                            row.quantity,
-                            "The cart is full (1,000 lines): order what is in it first.",
-                        )
-                    )
-                    continue
-                created[row.product.pk] = CartLine(
-                    cart=cart, product=row.product, warehouse=default, quantity=row.quantity
-                )
-            else:
-                found = quantity_problem(row.product, line.quantity + row.quantity)
-                if found is not None:
-                    final.append(
-                        QuickRow(
-                            row.number, row.code, row.text, row.product, row.quantity, found[1]
-                        )
-                    )
-                    continue
-                line.quantity += row.quantity
-            final.append(row)
-        CartLine.objects.bulk_create(created.values())
-        if existing:
-            CartLine.objects.bulk_update(existing.values(), ["quantity"])
-    return QuickOrderResult(final)
+        problems = [LINE_MESSAGES[LineProblem.WAREHOUSE_NOT_ALLOWED]] * len(addable)
+    else:
+        wanted: list[tuple[Product, Warehouse, Decimal]] = [
+            (row.product, default, row.quantity)
+            for row in addable
+            if row.product is not None and row.quantity is not None
+        ]
+        problems = add_many(company, user, wanted)
+    refused = {id(row): problem for row, problem in zip(addable, problems, strict=True) if problem}
+    return QuickOrderResult(
+        [replace(row, problem=refused[id(row)]) if id(row) in refused else row for row in rows]
+    )

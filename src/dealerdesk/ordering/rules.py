@@ -5,16 +5,12 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from dealerdesk.catalog.models import Product
+from dealerdesk.inventory.availability import format_quantity
 from dealerdesk.ordering.errors import LINE_MESSAGES, LineProblem
 
 # Well inside the quantity column (12 digits, 3 decimals), so that adding two lines of one
 # product never overflows it.
 MAX_LINE_QUANTITY = Decimal(10) ** 8
-
-
-def _plain(value: Decimal) -> str:
-    text = f"{value.normalize():f}"
-    return "0" if text in {"-0", ""} else text
 
 
 def round_up(product: Product, quantity: Decimal) -> Decimal:
@@ -34,7 +30,7 @@ def quantity_problem(product: Product, quantity: Decimal) -> tuple[LineProblem, 
         return LineProblem.TOO_LARGE, LINE_MESSAGES[LineProblem.TOO_LARGE]
     if quantity < product.min_quantity:
         message = LINE_MESSAGES[LineProblem.BELOW_MINIMUM].format(
-            minimum=_plain(product.min_quantity)
+            minimum=format_quantity(product.min_quantity)
         )
         return LineProblem.BELOW_MINIMUM, message
     pack = product.pack_multiple or Decimal(1)
@@ -42,7 +38,7 @@ def quantity_problem(product: Product, quantity: Decimal) -> tuple[LineProblem, 
         lower = (quantity / pack).to_integral_value(ROUND_FLOOR) * pack
         choices = sorted({q for q in (lower, lower + pack) if q >= product.min_quantity})
         text = LINE_MESSAGES[LineProblem.NOT_PACK_MULTIPLE].format(
-            pack=_plain(pack), choices=" or ".join(_plain(q) for q in choices)
+            pack=format_quantity(pack), choices=" or ".join(format_quantity(q) for q in choices)
         )
         return LineProblem.NOT_PACK_MULTIPLE, text
     return None

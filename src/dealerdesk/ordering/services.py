@@ -44,7 +44,7 @@ from dealerdesk.ordering.errors import (
 from dealerdesk.ordering.invoice import format_amount
 from dealerdesk.ordering.models import Order, OrderEvent, OrderLine
 from dealerdesk.ordering.rules import quantity_problem
-from dealerdesk.pricing.engine import PricedLine
+from dealerdesk.pricing.engine import PricedLine, line_totals
 from dealerdesk.pricing.models import Contract
 from dealerdesk.pricing.queries import contract_for, price_lines
 
@@ -117,8 +117,9 @@ def place_order(
         with transaction.atomic():
             if company.credit_limit is not None:
                 # Orders of a dealer with a limit are placed one at a time (the credit check
-                # must see the one before); a repeated submission then finds its order here.
-                Company.objects.select_for_update().filter(pk=company.pk).first()
+                # must see the one before and the credit figures as they are now); a repeated
+                # submission then finds its order here.
+                company = Company.objects.select_for_update().get(pk=company.pk)
                 already = _placed_by(company, submission_key)
                 if already is not None:
                     return PlacedOrder(already, created=False)
@@ -197,10 +198,8 @@ def _place(
     _reserve(company, order, user, checked, source)
     rows = [_order_line(order, number, line) for number, line in enumerate(checked, start=1)]
     OrderLine.objects.bulk_create(rows)
-    zero = Money(0, contract.currency)
-    order.total_net = sum((line.priced.line_net or zero for line in checked), zero).amount
-    order.total_vat = sum((line.priced.line_vat or zero for line in checked), zero).amount
-    order.total_gross = order.total_net + order.total_vat
+    net, vat, gross = line_totals([line.priced for line in checked], contract.currency)
+    order.total_net, order.total_vat, order.total_gross = net.amount, vat.amount, gross.amount
     order.save(update_fields=["number", "total_net", "total_vat", "total_gross", "updated_at"])
     who = on_behalf_by or user
     notes = [f"placed by {on_behalf_by} for {company}" if on_behalf_by else "", credit_note]
@@ -228,15 +227,14 @@ def _place(
 def _credit(company: Company, contract: Contract, checked: list[_Checked]) -> tuple[str, str]:
     """The status a new order gets under the credit rules, and why if it is over.
 
-    With a limit, ``place_order`` has locked the company row: two orders of one dealer placed
-    at once are checked one after the other, so together they cannot slip over the limit.
+    With a limit, ``place_order`` has locked and re-read the company row: two orders of one
+    dealer placed at once are checked one after the other, so together they cannot slip over
+    the limit.
     """
     if company.credit_limit is None:
         return OrderStatus.PLACED, ""
-    locked = Company.objects.get(pk=company.pk)
-    position = credit_position(locked)
-    zero = Money(0, contract.currency)
-    gross = sum((line.priced.line_gross or zero for line in checked), zero).amount
+    position = credit_position(company)
+    gross = line_totals([line.priced for line in checked], contract.currency)[2].amount
     over = position.over_with(gross, contract.currency)
     if over is None:
         return OrderStatus.PLACED, ""

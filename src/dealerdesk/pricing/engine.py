@@ -329,3 +329,12 @@ def price_line(ctx: PricingContext, product_id: int, quantity: Decimal) -> Price
         promotion=promotion[0].name if promotion else None,
         steps=tuple(steps),
     )
+
+
+def line_totals(lines: Sequence[PricedLine], currency: str) -> tuple[Money, Money, Money]:
+    """Net, VAT and gross of priced lines: the sums of the lines' own rounded amounts, so
+    a cart, an order and its invoice add up the same way (unpriced lines count nothing)."""
+    zero = Money(0, currency)
+    net = sum((line.line_net or zero for line in lines if line.priced), zero)
+    vat = sum((line.line_vat or zero for line in lines if line.priced), zero)
+    return net, vat, net + vat

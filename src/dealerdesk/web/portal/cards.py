@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from dealerdesk.catalog.models import Product
+from dealerdesk.core.money import money_text
 from dealerdesk.inventory.availability import format_quantity
 from dealerdesk.offers.queries import Offer
 
@@ -25,11 +25,6 @@ NO_IMAGE = mark_safe(
     '<path d="M14 46l12-14 9 10 6-7 9 11z" fill="#c5cdd8"/>'
     '<circle cx="42" cy="22" r="5" fill="#c5cdd8"/></svg>'
 )
-
-
-def money(value: Any) -> str:
-    """1,234.50 EUR (as the ``money`` template filter prints it)."""
-    return "" if value is None else f"{value.amount:,} {value.currency.code}"
 
 
 @dataclass(frozen=True)
@@ -100,8 +95,8 @@ def _offer(offer: Offer | None, page: CardContext) -> str:
             '<div class="price"><span class="net" data-price>{}</span> '
             '<span class="gross muted">{} incl. VAT {}%</span>{}</div>'
             '<details class="why"><summary>Why this price</summary><ol>{}</ol></details>',
-            money(line.unit_price),
-            money(line.unit_gross),
+            money_text(line.unit_price),
+            money_text(line.unit_gross),
             format_quantity(line.vat_rate),
             badge,
             steps,

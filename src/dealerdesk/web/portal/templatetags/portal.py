@@ -9,6 +9,7 @@ from typing import Any
 from django import template
 from django.urls import get_script_prefix, reverse
 
+from dealerdesk.core.money import money_text
 from dealerdesk.inventory.availability import format_quantity
 
 register = template.Library()
@@ -23,9 +24,7 @@ def offer_for(offers: dict[int, Any] | None, product_id: int) -> Any:
 @register.filter
 def money(value: Any) -> str:
     """A Money amount with its currency code, as an invoice prints it: 1,234.50 EUR."""
-    if value is None:
-        return ""
-    return f"{value.amount:,} {value.currency.code}"
+    return money_text(value)
 
 
 @register.simple_tag

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dealerdesk.catalog.queries import (
@@ -19,16 +18,7 @@ from dealerdesk.catalog.queries import (
 from dealerdesk.offers.queries import offer_page, product_offer
 from dealerdesk.web.portal.access import dealer, dealer_required
 from dealerdesk.web.portal.offers import choose_contract, current_contract
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        number = int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-    if number is not None and not 0 < number < 2**62:
-        return None
-    return number
+from dealerdesk.web.portal.params import local_next, positive_int
 
 
 def filters_from(request: HttpRequest) -> CatalogFilters:
@@ -36,11 +26,11 @@ def filters_from(request: HttpRequest) -> CatalogFilters:
     params = request.GET
     return CatalogFilters(
         q=params.get("q", ""),
-        category_id=_int(params.get("category")),
-        brand_id=_int(params.get("brand")),
+        category_id=positive_int(params.get("category")),
+        brand_id=positive_int(params.get("brand")),
         sort=params.get("sort", "name"),
-        page=_int(params.get("page")) or 1,
-        per_page=_int(params.get("per_page")) or DEFAULT_PER_PAGE,
+        page=positive_int(params.get("page")) or 1,
+        per_page=positive_int(params.get("per_page")) or DEFAULT_PER_PAGE,
         in_stock=params.get("in_stock", "") in ("1", "on", "true"),
     )
 
@@ -104,12 +94,7 @@ def product(request: HttpRequest, pk: int) -> HttpResponse:
 def switch_contract(request: HttpRequest) -> HttpResponse:
     """Choose the contract prices follow; then back to the page (htmx swaps its main part)."""
     company = dealer(request).company
-    try:
-        contract_id = int(request.POST.get("contract", ""))
-    except ValueError as error:
-        raise Http404("No such contract") from error
-    if not 0 < contract_id < 2**62 or choose_contract(request, company, contract_id) is None:
+    contract_id = positive_int(request.POST.get("contract"))
+    if contract_id is None or choose_contract(request, company, contract_id) is None:
         raise Http404("No such contract")
-    target = request.POST.get("next", "")
-    local = target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()})
-    return HttpResponseRedirect(target if local else reverse("portal:dashboard"))
+    return HttpResponseRedirect(local_next(request) or reverse("portal:dashboard"))

@@ -7,13 +7,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dealerdesk.catalog.queries import scope_for_company
 from dealerdesk.ordering.credit import credit_position
 from dealerdesk.ordering.models import Order
 from dealerdesk.web.portal.access import choose_company, dealer, dealer_required, memberships_of
+from dealerdesk.web.portal.params import local_next, positive_int
 
 
 def _without_params(url: str, *names: str) -> str:
@@ -44,19 +44,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def switch_company(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("portal:login")
-    try:
-        company_id = int(request.POST.get("company", ""))
-    except ValueError as error:
-        raise Http404("No such company") from error
-    if not any(m.company_id == company_id for m in memberships_of(request)):
+    company_id = positive_int(request.POST.get("company"))
+    if company_id is None or not any(m.company_id == company_id for m in memberships_of(request)):
         raise Http404("No such company")
     choose_company(request, company_id)
-    target = request.POST.get("next", "")
-    local = target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, {request.get_host()}, require_https=request.is_secure()
-    )
+    target = local_next(request) or ""
     # Pages of one company's objects make no sense for another: land on the section root.
-    if not local or target.startswith(("/portal/products/", "/portal/team/")):
+    if not target or target.startswith(("/portal/products/", "/portal/team/")):
         target = reverse("portal:dashboard")
     elif target.startswith("/portal/catalog/"):
         target = _without_params(target, "category", "brand", "page")

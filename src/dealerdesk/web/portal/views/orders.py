@@ -15,10 +15,10 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dealerdesk.catalog.queries import scope_for_company
+from dealerdesk.core.text import printable
 from dealerdesk.inventory.queries import warehouses_for
 from dealerdesk.ordering.cart import (
     CartView,
@@ -47,6 +47,7 @@ from dealerdesk.ordering.rules import round_up
 from dealerdesk.ordering.services import Delivery, cancel_order
 from dealerdesk.web.portal.access import buyer_required, dealer, dealer_required
 from dealerdesk.web.portal.offers import current_contract
+from dealerdesk.web.portal.params import local_next, positive_int
 
 PAGE_SIZE = 25
 
@@ -58,25 +59,6 @@ def _quantity(raw: str | None) -> Decimal | None:
     return None if error else quantity
 
 
-def _printable(text: str, limit: int) -> str:
-    """Without characters nobody types (NUL, control characters), at most ``limit`` long."""
-    return "".join(ch for ch in text if ch.isprintable())[:limit]
-
-
-def _id(raw: str | None) -> int | None:
-    try:
-        value = int(raw or "")
-    except ValueError:
-        return None
-    return value if 0 < value < 2**62 else None
-
-
-def _back(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    local = target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()})
-    return target if local else fallback
-
-
 # --- the cart -------------------------------------------------------------------------------
 
 
@@ -86,7 +68,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
     """Add a product from a list or product page; the quantity defaults to the first one
     the product can be ordered in, and a typed quantity is rounded up to whole packs."""
     company = dealer(request).company
-    product_id = _id(request.POST.get("product"))
+    product_id = positive_int(request.POST.get("product"))
     product = (
         scope_for_company(company).products().filter(pk=product_id).first() if product_id else None
     )
@@ -101,13 +83,15 @@ def cart_add(request: HttpRequest) -> HttpResponse:
                 request, "portal/cart/_added.html", {"error": error, "product": product}, status=400
             )
         messages.error(request, f"{product.sku}: {error}")
-        return HttpResponseRedirect(_back(request, reverse("portal:cart")))
+        return HttpResponseRedirect(local_next(request) or reverse("portal:cart"))
     quantity = round_up(product, asked or Decimal(0))
     note = ""
     if asked is not None and quantity != asked:
         note = f"rounded up from {asked.normalize():f} to whole packs"
     try:
-        add_to_cart(company, request.user, product.pk, quantity, _id(request.POST.get("warehouse")))
+        add_to_cart(
+            company, request.user, product.pk, quantity, positive_int(request.POST.get("warehouse"))
+        )
     except OrderingError as error:
         text = error.lines[0].message if error.lines else error.message
         if request.htmx:  # type: ignore[attr-defined]
@@ -115,7 +99,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
                 request, "portal/cart/_added.html", {"error": text, "product": product}, status=400
             )
         messages.error(request, f"{product.sku}: {text}")
-        return HttpResponseRedirect(_back(request, reverse("portal:cart")))
+        return HttpResponseRedirect(local_next(request) or reverse("portal:cart"))
     added = f"{quantity.normalize():f} {product.get_unit_display()} of {product.sku} added"
     if note:
         added += f" ({note})"
@@ -126,7 +110,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
             {"added": added, "product": product, "cart_count": _count(request)},
         )
     messages.success(request, added + ".")
-    return HttpResponseRedirect(_back(request, reverse("portal:cart")))
+    return HttpResponseRedirect(local_next(request) or reverse("portal:cart"))
 
 
 def _count(request: HttpRequest) -> int:
@@ -215,7 +199,7 @@ def cart_line(request: HttpRequest, pk: int) -> HttpResponse:
     company = dealer(request).company
     remove = "remove" in request.POST
     quantity = Decimal(0) if remove else _quantity(request.POST.get("quantity"))
-    warehouse_id = _id(request.POST.get("warehouse"))
+    warehouse_id = positive_int(request.POST.get("warehouse"))
     if quantity is None and warehouse_id is None:
         messages.error(request, "Type a quantity, for example 10.")
         return redirect("portal:cart")
@@ -284,7 +268,7 @@ def _order(request: HttpRequest, number: str) -> Order:
     order = (
         _company_orders(request)
         .select_related("contract", "placed_by", "on_behalf_by")
-        .filter(number=_printable(number, 20))
+        .filter(number=printable(number)[:20])
         .first()
     )
     if order is None:
@@ -297,7 +281,7 @@ def orders(request: HttpRequest) -> HttpResponse:
     """Order history with search (number, PO, SKU) and filters (status, dates)."""
     found = _company_orders(request)
     params = request.GET
-    q = " ".join(_printable(params.get("q", ""), 200).split())[:64]
+    q = " ".join(printable(params.get("q", ""))[:200].split())[:64]
     status = params.get("status", "")
     if q:
         found = found.filter(
@@ -436,7 +420,7 @@ def quick_order(request: HttpRequest) -> HttpResponse:
 def scan(request: HttpRequest) -> HttpResponse:
     """One scan (a barcode scanner types the code and Enter): one more pack in the cart."""
     company = dealer(request).company
-    code = "".join(ch for ch in request.POST.get("code", "") if ch.isprintable()).strip()[:64]
+    code = printable(request.POST.get("code", "")).strip()[:64]
     product = resolve_codes(scope_for_company(company), [code]).get(code.upper()) if code else None
     if product is None:
         return render(

@@ -124,3 +124,11 @@ def test_the_supplier_default_applies_when_the_dealer_has_none(world, shop, sett
     _limit(world, "100", CreditPolicy.DEFAULT)
     with pytest.raises(OrderingError):
         _order(world, 1, "credit-0001")
+
+
+def test_the_credit_position_is_in_the_currency_unit(world, shop):
+    _limit(world, "25000", CreditPolicy.WARN, balance="8420.50")
+    _order(world, 3, "credit-0001")  # 432.00 gross
+    position = credit_position(world.company_a)
+    assert str(position.on_order) == "432.00"
+    assert str(position.available) == "16147.50"

@@ -21,6 +21,7 @@ from django.db.models import Sum
 
 from dealerdesk.accounts.choices import CreditPolicy
 from dealerdesk.accounts.models import Company
+from dealerdesk.core.money import round_money
 from dealerdesk.ordering.choices import OPEN
 from dealerdesk.ordering.models import Order
 
@@ -69,7 +70,8 @@ def credit_position(company: Company) -> CreditPosition:
         limit=company.credit_limit,
         currency=company.credit_currency,
         balance=company.balance,
-        on_order=on_order or ZERO,
+        # SQLite sums decimals as floats (5292.45000000000): back to the currency's unit.
+        on_order=round_money(on_order or ZERO, company.credit_currency).amount,
         policy=effective_policy(company),
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -130,3 +131,18 @@ def postgres_only() -> None:
 
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: row locks and concurrent writers")
+
+
+@pytest.fixture
+def delivery_options(db: None) -> dict[str, Any]:
+    """One delivery option per method (a migration adds these; a flushed test database
+    may not have them), by method."""
+    from dealerdesk.ordering.choices import DeliveryMethod
+    from dealerdesk.ordering.models import DeliveryOption
+
+    return {
+        method: DeliveryOption.objects.get_or_create(
+            method=method, defaults={"name": label, "position": position}
+        )[0]
+        for position, (method, label) in enumerate(DeliveryMethod.choices)
+    }

@@ -277,6 +277,9 @@ DEALERDESK_SUPPLIER = {
 # An order over a dealer's credit limit, unless the dealer has its own policy:
 # "warn" (place it and say so), "approval" (hold it for a manager) or "block".
 DEALERDESK_CREDIT_POLICY = os.environ.get("DEALERDESK_CREDIT_POLICY", "approval")
+# Whether a dealer may order more than a warehouse can promise, the rest on backorder
+# (waiting for the next delivery); false refuses such lines, at checkout too.
+DEALERDESK_ALLOW_BACKORDERS = _env_bool("DEALERDESK_ALLOW_BACKORDERS", True)
 # Portal order numbers: the prefix and the order's id, e.g. DD-0000123.
 DEALERDESK_ORDER_PREFIX = os.environ.get("DEALERDESK_ORDER_PREFIX", "DD-")
 

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from dealerdesk.inventory.models import StockLevel, Warehouse
-from dealerdesk.ordering.models import Order
+from dealerdesk.ordering.models import DeliveryAddress, Order
 from dealerdesk.pricing.models import Contract, Price, PriceType
 from tests import factories as f
 from tests.browser.test_pricing import sign_in
@@ -33,7 +33,7 @@ def _poppler() -> tuple[str, str]:
     return text, image
 
 
-def test_paste_fix_checkout_invoice_history_reorder(live_server, page, world):
+def test_paste_fix_checkout_invoice_history_reorder(live_server, page, world, delivery_options):
     pdftotext, pdftoppm = _poppler()
     base = PriceType.objects.create(code="W", name="Wholesale", currency="EUR", is_base=True)
     Contract.objects.create(company=world.company_a, name="Prepayment", is_default=True)
@@ -70,13 +70,23 @@ def test_paste_fix_checkout_invoice_history_reorder(live_server, page, world):
     # check out with a delivery method
     page.click("nav.mainnav >> text=Cart")
     assert page.locator("#cart-lines tbody tr").count() == 18
-    page.select_option("#id_delivery_method", "carrier")
+    assert not page.is_visible("#address-block")  # pickup needs no address
+    page.check("label:has-text('Carrier') >> input")
+    page.click("#terms-" + str(delivery_options["carrier"].pk) + " >> xpath=.. >> button")
+    assert page.is_visible("#terms-" + str(delivery_options["carrier"].pk))
+    assert "Needs a delivery address." in page.inner_text(
+        "#terms-" + str(delivery_options["carrier"].pk)
+    )
+    page.keyboard.press("Escape")
     page.fill("#id_delivery_address", "Industriestr. 5\n10115 Berlin")
+    page.fill("#id_save_address_as", "Berlin shop")
     page.fill("#id_po_number", "PO-BROWSER-1")
     page.click("#place-order")
     page.wait_for_selector("#thank-you")
     order = Order.objects.get()
     assert order.number in page.inner_text("#thank-you")
+    assert order.delivery_address == "Industriestr. 5\n10115 Berlin"
+    assert DeliveryAddress.objects.get(company=world.company_a).label == "Berlin shop"
     total = f"{order.total_gross:,.2f} EUR"
 
     # the invoice: a PDF with the number and the total, page 1 not blank

@@ -660,3 +660,26 @@ def test_dealer_one_has_orders_and_both_named_dealers_a_credit_position() -> Non
         total=Sum("reserved_delta")
     )["total"]
     assert held == 0
+
+
+def test_dealer_one_has_two_shopping_lists_of_products_it_can_order() -> None:
+    from dealerdesk.catalog.queries import scope_for_company
+    from dealerdesk.ordering.lists import list_view
+    from dealerdesk.ordering.models import ShoppingList
+    from dealerdesk.ordering.rules import quantity_problem
+
+    _seed("--no-images")
+    one = Company.objects.get(name="Dealer One")
+
+    found = {s.name: s for s in ShoppingList.objects.filter(company=one)}
+    assert sorted(found) == ["Weekly restock", "Workshop consumables"]
+    assert not ShoppingList.objects.exclude(company=one).exists()
+    visible = set(scope_for_company(one).products().values_list("pk", flat=True))
+    for shopping_list in found.values():
+        lines = list(shopping_list.lines.select_related("product"))
+        assert len(lines) >= 3, shopping_list.name
+        for line in lines:
+            assert line.product_id in visible
+            assert quantity_problem(line.product, line.quantity) is None
+        view = list_view(one, contracts_for(one)[0], shopping_list)
+        assert not [item.problem for item in view.items if item.problem], shopping_list.name

@@ -3,14 +3,16 @@ else can reach."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from dealerdesk.accounts.choices import MembershipRole
 from dealerdesk.inventory.models import StockLevel, Warehouse
 from dealerdesk.ordering.choices import OrderStatus
-from dealerdesk.ordering.models import CartLine, Order
+from dealerdesk.ordering.models import CartLine, DeliveryOption, Order
 from dealerdesk.pricing.models import Contract, Price, PriceType
 from tests import factories as f
 from tests.portal.pages import text
@@ -21,7 +23,7 @@ D = Decimal
 
 
 @pytest.fixture
-def shop(world):  # type: ignore[no-untyped-def]
+def shop(world, delivery_options):  # type: ignore[no-untyped-def]
     base = PriceType.objects.create(code="W", name="Wholesale", currency="EUR", is_base=True)
     for product, amount in ((world.product_a, "120"), (world.product_a_child, "80")):
         Price.objects.create(product=product, price_type=base, amount=D(amount))
@@ -37,18 +39,21 @@ def shop(world):  # type: ignore[no-untyped-def]
     return depot
 
 
-def _form(client) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """The hidden fields of the checkout form on the cart page."""
+def _form(client, method: str = "pickup") -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The hidden fields of the checkout form on the cart page, and the delivery option
+    of ``method``."""
     page = client.get("/portal/cart/").content.decode()
-    return {
+    fields = {
         name: page.split(f'name="{name}" value="')[1].split('"')[0]
         for name in ("submission", "company")
     }
+    option = DeliveryOption.objects.get(method=method)
+    return {**fields, "delivery_option": str(option.pk)}
 
 
 def _order_placed(client, world, **form) -> Order:  # type: ignore[no-untyped-def]
     client.post("/portal/cart/add/", {"product": world.product_a.pk, "quantity": "2"})
-    data = {"delivery_method": "pickup", **_form(client), **form}
+    data = {**_form(client), **form}
     response = client.post("/portal/checkout/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     return Order.objects.get()
@@ -108,7 +113,7 @@ def test_the_invoice_is_a_pdf_of_that_order(world, client_for, shop):
 def test_the_same_checkout_posted_twice_is_one_order(world, client_for, shop):
     client = client_for(world.buyer_a.user)
     client.post("/portal/cart/add/", {"product": world.product_a.pk, "quantity": "2"})
-    data = {"delivery_method": "pickup", **_form(client)}
+    data = _form(client)
 
     first = client.post("/portal/checkout/", data)
     second = client.post("/portal/checkout/", data)
@@ -122,8 +127,8 @@ def test_the_same_checkout_posted_twice_is_one_order(world, client_for, shop):
 @pytest.mark.parametrize(
     ("form", "field_error"),
     [
-        ({"delivery_method": "dropship"}, "Give the delivery address"),
-        ({"delivery_method": "teleport"}, "Select a valid choice"),
+        ({"delivery_option": "dropship"}, "Select a valid choice"),
+        ({"delivery_option": "999999"}, "Select a valid choice"),
         ({"desired_date": "2001-01-01"}, "Pick today or a later day"),
         ({"desired_date": "not a date"}, "Enter a valid date"),
         ({"po_number": "P" * 65}, "at most 64 characters"),
@@ -134,7 +139,7 @@ def test_bad_checkout_input_is_explained_and_nothing_is_placed(
 ):
     client = client_for(world.buyer_a.user)
     client.post("/portal/cart/add/", {"product": world.product_a.pk, "quantity": "2"})
-    data = {"delivery_method": "pickup", **_form(client), **form}
+    data = {**_form(client), **form}
 
     response = client.post("/portal/checkout/", data)
 
@@ -149,7 +154,7 @@ def test_a_short_line_comes_back_with_the_reason(world, client_for, shop):
     client.post("/portal/cart/add/", {"product": world.product_a.pk, "quantity": "4"})
     StockLevel.objects.filter(product=world.product_a).update(on_hand=3)
 
-    response = client.post("/portal/checkout/", {"delivery_method": "pickup", **_form(client)})
+    response = client.post("/portal/checkout/", _form(client))
 
     assert response.status_code == 400
     assert "Only 3 available in C." in text(response)
@@ -262,6 +267,8 @@ def test_quantities_out_of_range_or_form_are_refused_plainly(world, client_for, 
 
 
 def test_quick_order_never_merges_past_the_limit(world, client_for, shop):
+    # enough stock that neither row is short: the limit is what refuses the second one
+    StockLevel.objects.filter(product=world.product_a).update(on_hand=D(200_000_000))
     client = client_for(world.buyer_a.user)
     paste = f"{world.product_a.sku}\t60000000\n{world.product_a.sku}\t60000000"
     response = client.post("/portal/quick-order/", {"lines": paste})
@@ -288,9 +295,7 @@ def test_a_checkout_form_of_another_company_places_nothing(world, client_for, sh
     client.post("/portal/company/", {"company": world.company_b.pk, "next": "/portal/"})
     client.post("/portal/cart/add/", {"product": world.product_b.pk, "quantity": "3"})
 
-    response = client.post(
-        "/portal/checkout/", {"delivery_method": "pickup", "po_number": "A-PO", **alpha_form}
-    )
+    response = client.post("/portal/checkout/", {"po_number": "A-PO", **alpha_form})
 
     assert response.status_code == 302
     assert not Order.objects.exists()
@@ -303,3 +308,30 @@ def test_no_invoice_for_payment_for_a_cancelled_or_held_order(world, client_for,
     client.post(f"/portal/orders/{order.number}/cancel/")
     assert client.get(f"/portal/orders/{order.number}/proforma.pdf").status_code == 404
     assert "Invoice (PDF)" not in text(client.get(f"/portal/orders/{order.number}/"))
+
+
+def test_the_dashboard_repeats_last_months_order_in_one_touch(world, client_for, shop):
+    client = client_for(world.buyer_a.user)
+    order = _order_placed(client, world)
+    last_day = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
+    month_ago = dt.datetime.combine(last_day, dt.time(12), tzinfo=timezone.get_current_timezone())
+    Order.objects.filter(pk=order.pk).update(created_at=month_ago)
+
+    page = text(client.get("/portal/"))
+    assert "Repeat last month's order" in page
+    assert f"{month_ago:%B %Y}: 1 order, 1 product" in page
+    response = client.post("/portal/orders/repeat-last-month/", follow=True)
+
+    assert response.redirect_chain[-1][0] == "/portal/cart/"
+    assert "1 line(s) of last month's orders" in text(response)
+    assert CartLine.objects.get().product == world.product_a
+
+
+def test_nothing_to_repeat_is_said_and_viewers_cannot(world, client_for, shop):
+    viewer = f.MembershipFactory(company=world.company_a, role=MembershipRole.VIEWER)
+
+    assert "Repeat last month" not in text(client_for(viewer.user).get("/portal/"))
+    assert client_for(viewer.user).post("/portal/orders/repeat-last-month/").status_code == 403
+    response = client_for(world.buyer_a.user).post("/portal/orders/repeat-last-month/", follow=True)
+    assert "There were no orders last month to repeat." in text(response)
+    assert not CartLine.objects.exists()

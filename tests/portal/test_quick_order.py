@@ -29,9 +29,15 @@ def stocked(world):  # type: ignore[no-untyped-def]
     ]
     for product in [*products, world.product_a]:
         Price.objects.create(product=product, price_type=base, amount=D(10))
-    from dealerdesk.inventory.models import Warehouse
+    from dealerdesk.inventory.models import StockLevel, Warehouse
 
-    Warehouse.objects.create(code="C", name="Central", open_to_all=True)
+    depot = Warehouse.objects.create(code="C", name="Central", open_to_all=True)
+    # Enough of everything: a row asking more than there is stays out of the cart
+    # (tests/portal/test_short_rows.py).
+    StockLevel.objects.bulk_create(
+        StockLevel(product=product, warehouse=depot, on_hand=D(1000))
+        for product in [*products, world.product_a]
+    )
     return products
 
 

@@ -19,6 +19,8 @@ from dealerdesk.accounts.models import (
 
 # The session key under which the web UI and the API remember the company a person acts for.
 CURRENT_COMPANY_SESSION_KEY = "dealerdesk_company_id"
+# The dealer a staff member is ordering for (assisted ordering).
+ASSISTED_COMPANY_SESSION_KEY = "dealerdesk_assisting_company_id"
 
 
 def active_memberships(user: Any) -> list[Membership]:
@@ -71,6 +73,19 @@ def companies_for_staff(user: Any) -> CompanyQuerySet:
     if not user.is_authenticated or not user.is_staff:
         return Company.objects.none()
     return Company.objects.filter(personal_manager__user=user)
+
+
+def assisted_company(user: Any, company_id: int | None) -> Company | None:
+    """The dealer a staff member may act for (assisted ordering): one of their own, not
+    blocked; read from the database on every request, so a reassigned dealer stops at once."""
+    if company_id is None or not (user.is_authenticated and user.is_active and user.is_staff):
+        return None
+    return (
+        companies_for_staff(user)
+        .filter(pk=company_id, is_blocked=False)
+        .select_related("personal_manager__user")
+        .first()
+    )
 
 
 def memberships_for_staff(user: Any) -> Any:

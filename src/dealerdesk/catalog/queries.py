@@ -255,7 +255,7 @@ class CatalogFilters:
     def normalised(self) -> CatalogFilters:
         return replace(
             self,
-            q=" ".join(printable(self.q).split())[:MAX_QUERY_LENGTH],
+            q=clean_query(self.q),
             sort=self.sort if self.sort in SORTS or self.sort in PRICE_SORTS else "name",
             page=max(1, self.page),
             per_page=min(max(1, self.per_page), MAX_PER_PAGE),
@@ -332,6 +332,22 @@ def find_by_code(scope: CatalogScope, code: str) -> Product | None:
         if match is not None:
             return match
     return products.filter(sku__iexact=text).first()
+
+
+def clean_query(q: str) -> str:
+    """A search as it is run: printable characters only (PostgreSQL refuses a NUL), spaces
+    collapsed, at most ``MAX_QUERY_LENGTH`` characters."""
+    return " ".join(printable(q).split())[:MAX_QUERY_LENGTH]
+
+
+def search_products(scope: CatalogScope, q: str) -> QuerySet[Product]:
+    """The scope's products the catalog search finds for ``q``: an SKU starting with it, a
+    barcode equal to it, or a name holding every word of it (case-insensitive); none for a
+    search that is empty once cleaned (``clean_query``). Unordered."""
+    text = clean_query(q)
+    if not text:
+        return Product.objects.none()
+    return _search(scope.products(), text)
 
 
 def _search(products: QuerySet[Product], q: str) -> QuerySet[Product]:

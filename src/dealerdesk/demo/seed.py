@@ -7,11 +7,13 @@ twice is harmless. Rows that mirror the ERP carry a ``DEMO-…`` external id and
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain, islice
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -71,10 +73,13 @@ from dealerdesk.demo.people import (
     generate_staff,
 )
 from dealerdesk.demo.seed_catalog import BATCH, CatalogLoader, ErpClock, Log
-from dealerdesk.demo.seed_commerce import CommerceLoader, CommercePlan
+from dealerdesk.demo.seed_commerce import CommerceLoader, CommercePlan, load_shopping_lists
 from dealerdesk.inventory.events import WAREHOUSES
 from dealerdesk.inventory.models import IncomingStock, StockLevel, Warehouse
 from dealerdesk.inventory.queries import default_warehouse_for
+from dealerdesk.ordering.choices import DeliveryMethod
+from dealerdesk.ordering.delivery import AddressInput, save_address
+from dealerdesk.ordering.models import DeliveryOption, Order
 from dealerdesk.ordering.services import OrderLineRequest, cancel_order, place_order
 from dealerdesk.pricing.events import PRICING
 from dealerdesk.pricing.models import (
@@ -227,6 +232,7 @@ class _Loader:
         self._phase("warehouses and stock", self._warehouses_and_stock)
         self._phase("access requests and invites", self._prospects)
         self._phase("credit and orders", self._credit_and_orders)
+        self._phase("shopping lists", load_shopping_lists)
 
     def _phase(self, label: str, step: Callable[[], None]) -> None:
         started = time.perf_counter()
@@ -471,6 +477,7 @@ class _Loader:
         )
         one = Company.objects.get(external_id=DEALER_ONE.external_id)
         buyer = User.objects.get(email=DEALER_ONE.people[1].email)
+        self._delivery(one, buyer)
         warehouse = default_warehouse_for(one, cached=False)
         if warehouse is None:
             return
@@ -498,6 +505,52 @@ class _Loader:
                 cancel_order(
                     placed.order, actor=buyer, reason="Ordered twice by mistake", source="demo data"
                 )
+            if number == 1:
+                # Last month's order, for "Repeat last month's order" on the dashboard.
+                month_ago = timezone.now() - dt.timedelta(days=31)
+                Order.objects.filter(pk=placed.order.pk).update(created_at=month_ago)
+                placed.order.events.update(at=month_ago)
+
+    def _delivery(self, company: Company, buyer: User) -> None:
+        """Conditions on the delivery options, and Dealer One's address book."""
+        terms: dict[str, dict[str, Any]] = {
+            DeliveryMethod.PICKUP: {"lead_days": 0},
+            DeliveryMethod.SUPPLIER: {
+                "min_order_net": Decimal("500"),
+                "fee_net": Decimal("45"),
+                "free_from_net": Decimal("1500"),
+                "lead_days": 2,
+                "conditions": "Our trucks run Tuesdays and Fridays within 150 km of a depot.",
+            },
+            DeliveryMethod.CARRIER: {
+                "fee_net": Decimal("18.90"),
+                "free_from_net": Decimal("750"),
+                "lead_days": 1,
+            },
+            DeliveryMethod.DROPSHIP: {
+                "min_order_net": Decimal("100"),
+                "fee_net": Decimal("24.90"),
+                "lead_days": 3,
+                "conditions": "Neutral packaging: no supplier prices go in the parcel.",
+            },
+        }
+        for method, fields in terms.items():
+            DeliveryOption.objects.filter(method=method).update(currency="EUR", **fields)
+        for label, address, default in (
+            (
+                "Main shop",
+                "Dealer One Electrical Installations Ltd\nHafenstraße 12\n20457 Hamburg",
+                True,
+            ),
+            ("Workshop Altona", "Workshop — goods receiving\nGaußstraße 190\n22765 Hamburg", False),
+        ):
+            save_address(
+                company,
+                AddressInput(
+                    label=label, address=address, phone="+49 40 5550 2100", is_default=default
+                ),
+                actor=buyer,
+            )
 
     # --- prospects -----------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """Loading the demo's commerce data: price types and prices, contracts, price lists, customer
-prices, quantity breaks, promotions, warehouses, stock levels and incoming stock.
+prices, quantity breaks, promotions, warehouses, stock levels and incoming stock; and Dealer
+One's shopping lists.
 
 Deterministic like the rest of the demo: every choice comes from a ``random.Random`` seeded
 with the demo seed and a purpose, and ERP change stamps come from the shared ``ErpClock``.
@@ -27,9 +28,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from dealerdesk.accounts.models import Company, CustomerGroup, Region, Tier
+from dealerdesk.accounts.models import Company, CustomerGroup, Region, Tier, User
 from dealerdesk.catalog.choices import Unit
 from dealerdesk.catalog.models import Category, Product
+from dealerdesk.catalog.queries import scope_for_company
 from dealerdesk.demo.catalog_data import ProductSpec, category_specs
 from dealerdesk.demo.people import DEALER_ONE, DEALER_TWO, GROUPS, NAMED_DEALERS, DealerSpec
 from dealerdesk.demo.rows import db_datetime, insert_rows
@@ -41,6 +43,8 @@ from dealerdesk.inventory.models import (
     Warehouse,
     WarehouseAccess,
 )
+from dealerdesk.ordering.models import ShoppingList, ShoppingListLine
+from dealerdesk.ordering.rules import round_up
 from dealerdesk.pricing.choices import PromotionKind
 from dealerdesk.pricing.models import (
     Contract,
@@ -781,3 +785,35 @@ class CommerceLoader:
         """``quantity`` rounded down to whole packs."""
         pack = spec.pack_multiple
         return (Decimal(int(quantity)) // pack) * pack
+
+
+# --- shopping lists ---------------------------------------------------------------------------
+
+# Dealer One's lists: name, which of its people made it, and (SKU leaf, packs) per line.
+SHOPPING_LISTS = (
+    ("Weekly restock", 1, (("NYM", 3), ("MCB", 6), ("SOCK", 10), ("JBOX", 5), ("LEDA", 10))),
+    ("Workshop consumables", 0, (("TIES", 3), ("SHRK", 2), ("DISC", 5), ("BITS", 2), ("PLUG", 4))),
+)
+
+
+def load_shopping_lists() -> None:
+    """Dealer One's two shopping lists: the first product of each leaf above that its
+    catalog holds, in whole packs. Written directly, like the rest of the load."""
+    company = Company.objects.get(external_id=DEALER_ONE.external_id)
+    scope = scope_for_company(company, cached=False)
+    for name, person, wanted in SHOPPING_LISTS:
+        user = User.objects.get(email=DEALER_ONE.people[person].email)
+        shopping_list = ShoppingList.objects.create(company=company, name=name, created_by=user)
+        firsts = [
+            (scope.products().filter(sku__startswith=f"{leaf}-").order_by("sku").first(), packs)
+            for leaf, packs in wanted
+        ]
+        ShoppingListLine.objects.bulk_create(
+            ShoppingListLine(
+                shopping_list=shopping_list,
+                product=product,
+                quantity=round_up(product, product.pack_multiple * packs),
+            )
+            for product, packs in firsts
+            if product is not None
+        )

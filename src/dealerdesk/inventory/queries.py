@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -207,6 +208,23 @@ def availability_for(
             total=strategy.show(total),
         )
     return answer
+
+
+def available_quantities(
+    product_ids: Iterable[int], warehouse_ids: Iterable[int]
+) -> dict[tuple[int, int], Decimal]:
+    """Exact available-to-promise by (product, warehouse), in one query, for decisions
+    (is a line short? does another warehouse have enough?); a pair without a row has none.
+    Never show these to a dealer: pass them through its display strategy."""
+    products, warehouses = set(product_ids), set(warehouse_ids)
+    if not products or not warehouses:
+        return {}
+    return {
+        (product_id, warehouse_id): available_to_promise(on_hand, reserved, safety)
+        for product_id, warehouse_id, on_hand, reserved, safety in StockLevel.objects.filter(
+            product_id__in=products, warehouse_id__in=warehouses
+        ).values_list("product_id", "warehouse_id", "on_hand", "reserved", "safety_stock")
+    }
 
 
 def _incoming_views(

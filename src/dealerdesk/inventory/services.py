@@ -10,14 +10,14 @@ ledger alone (with actor and reference), which is their audit trail.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import reduce
 from typing import Any, NamedTuple
 
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Case, F, Q, Sum, Value, When
 
 from dealerdesk.accounts.models import Company
 from dealerdesk.catalog.models import Product
@@ -267,19 +267,23 @@ def reserve_stock(
     actor: Any = None,
     company: Company | None = None,
     source: str = "",
+    checked: bool = False,
 ) -> list[StockMovement]:
     """Reserve every line or none: all lines succeed together, or nothing is reserved.
 
     Available = on hand - reserved - safety stock, read under row locks, so under any
     concurrency ``reserved`` never exceeds what was there unless the line is a backorder.
     Raises ``InventoryError`` (INSUFFICIENT_STOCK) listing every short line. With a
-    ``company``, every warehouse must be open to it. Returns the ledger rows written.
+    ``company``, every warehouse must be open to it. ``checked``: the caller has read the
+    products and the company's warehouses in this transaction already (placing an order
+    does), so they are not read again. Returns the ledger rows written.
     """
     merged = _merge(ReservationLine(*line) for line in lines)
     if not merged:
         return []
     with transaction.atomic():
-        _check_known_and_allowed(merged, company)
+        if not checked:
+            _check_known_and_allowed(merged, company)
         backorders = [line for line in merged.values() if line.allow_backorder]
         if backorders:
             # A backorder may hit a product the warehouse has never stocked: give it a row.
@@ -301,12 +305,15 @@ def reserve_stock(
             raise InventoryError(
                 InventoryErrorCode.INSUFFICIENT_STOCK, shortages=_describe(shortages)
             )
-        return [
-            _move(
-                levels[key], StockMovementKind.RESERVATION, line.quantity, reference, actor, source
-            )
-            for key, line in sorted(merged.items(), key=lambda item: levels[item[0]].pk)
-        ]
+        return _moves(
+            [
+                (levels[key], StockMovementKind.RESERVATION, line.quantity)
+                for key, line in sorted(merged.items(), key=lambda item: levels[item[0]].pk)
+            ],
+            reference,
+            actor,
+            source,
+        )
 
 
 def release_reservation(
@@ -333,16 +340,99 @@ def release_reservation(
         levels = _lock_levels(keys)
         # Read what is held only under the locks: a concurrent release has committed by now.
         held = _held_under(reference)
-        movements = []
+        changes: list[Change] = []
         for level in sorted(levels.values(), key=lambda row: row.pk):
             key = (level.product_id, level.warehouse_id)
             still_held = held.get(key, ZERO)
             quantity = min(asked.get(key, still_held), still_held, level.reserved)
             if quantity > 0:
-                movements.append(
-                    _move(level, StockMovementKind.RELEASE, -quantity, reference, actor, source)
-                )
-        return movements
+                changes.append((level, StockMovementKind.RELEASE, -quantity))
+        return _moves(changes, reference, actor, source)
+
+
+class ReservationChange(NamedTuple):
+    """Hold ``delta`` more (positive) or less (negative) of a product in a warehouse; a
+    raise that is a backorder may exceed what is there."""
+
+    product_id: int
+    warehouse_id: int
+    delta: Decimal
+    allow_backorder: bool = False
+
+
+def change_reservation(
+    changes: Sequence[ReservationChange | tuple[int, int, Decimal, bool]],
+    *,
+    reference: str,
+    actor: Any = None,
+    source: str = "",
+) -> list[StockMovement]:
+    """Move what ``reference`` holds up or down per product and warehouse, all or nothing
+    (an order whose quantities staff changed).
+
+    Every row is locked at once in primary-key order, so a change that raises one line and
+    lowers another cannot deadlock with an order placed at the same time. A raise must fit
+    what is available unless it is a backorder (else ``InventoryError`` INSUFFICIENT_STOCK
+    listing every short line, and nothing moves); a cut releases at most what the reference
+    still holds. Deltas of one product and warehouse are netted first.
+    """
+    wanted: dict[Key, ReservationChange] = {}
+    for raw in changes:
+        change = ReservationChange(*raw)
+        delta = Decimal(change.delta)
+        if not delta.is_finite() or abs(delta) >= MAX_QUANTITY:
+            raise InventoryError(
+                InventoryErrorCode.INVALID_QUANTITY, f"Cannot change a reservation by {delta}."
+            )
+        key = (change.product_id, change.warehouse_id)
+        earlier = wanted.get(key)
+        if earlier is None:
+            wanted[key] = ReservationChange(*key, delta.quantize(STEP), change.allow_backorder)
+        else:
+            wanted[key] = ReservationChange(
+                *key,
+                earlier.delta + delta.quantize(STEP),
+                earlier.allow_backorder and change.allow_backorder,
+            )
+    wanted = {key: change for key, change in wanted.items() if change.delta}
+    if not wanted:
+        return []
+    with transaction.atomic():
+        _check_known_and_allowed(wanted, None)
+        backorders = [c for c in wanted.values() if c.delta > 0 and c.allow_backorder]
+        if backorders:
+            StockLevel.objects.bulk_create(
+                [
+                    StockLevel(product_id=b.product_id, warehouse_id=b.warehouse_id)
+                    for b in backorders
+                ],
+                ignore_conflicts=True,
+            )
+        levels = _lock_levels(wanted)
+        shortages = []
+        for key, change in wanted.items():
+            if change.delta <= 0 or change.allow_backorder:
+                continue
+            level = levels.get(key)
+            available = level.available if level is not None else ZERO
+            if change.delta > available:
+                shortages.append((key, change.delta, available))
+        if shortages:
+            raise InventoryError(
+                InventoryErrorCode.INSUFFICIENT_STOCK, shortages=_describe(shortages)
+            )
+        held = _held_under(reference)
+        moves: list[Change] = []
+        for level in sorted(levels.values(), key=lambda row: row.pk):
+            key = (level.product_id, level.warehouse_id)
+            delta = wanted[key].delta
+            if delta > 0:
+                moves.append((level, StockMovementKind.RESERVATION, delta))
+                continue
+            quantity = min(-delta, held.get(key, ZERO), level.reserved)
+            if quantity > 0:
+                moves.append((level, StockMovementKind.RELEASE, -quantity))
+        return _moves(moves, reference, actor, source)
 
 
 def _held_under(reference: str) -> dict[Key, Decimal]:
@@ -360,17 +450,33 @@ def _held_under(reference: str) -> dict[Key, Decimal]:
     return {(product, warehouse): held for product, warehouse, held in rows if held > 0}
 
 
-def _move(
-    level: StockLevel,
-    kind: StockMovementKind,
-    reserved_delta: Decimal,
-    reference: str,
-    actor: Any,
-    source: str,
-) -> StockMovement:
-    StockLevel.objects.filter(pk=level.pk).update(reserved=F("reserved") + reserved_delta)
-    level.refresh_from_db(fields=["on_hand", "reserved"])
-    return _ledger_row(level, kind, reference, actor, source, ZERO, reserved_delta)
+# A change of the reserved figure of one locked stock row.
+Change = tuple[StockLevel, StockMovementKind, Decimal]
+
+
+def _moves(
+    changes: Sequence[Change], reference: str, actor: Any, source: str
+) -> list[StockMovement]:
+    """Apply ``changes`` to stock rows this transaction has locked: one UPDATE for all of
+    them and one INSERT of their ledger rows. Under the locks the rows' figures are the
+    current ones, so the ledger's "after" figures are worked out here, not read back."""
+    if not changes:
+        return []
+    reserved = StockLevel._meta.get_field("reserved")
+    StockLevel.objects.filter(pk__in=[level.pk for level, _, _ in changes]).update(
+        reserved=F("reserved")
+        + Case(
+            *(When(pk=level.pk, then=Value(delta)) for level, _, delta in changes),
+            default=Value(ZERO),
+            output_field=reserved,
+        )
+    )
+    user = _user(actor)
+    rows = []
+    for level, kind, delta in changes:
+        level.reserved += delta
+        rows.append(_ledger(level, kind, reference, user, source, ZERO, delta))
+    return StockMovement.objects.bulk_create(rows)
 
 
 def _ledger_row(
@@ -383,7 +489,21 @@ def _ledger_row(
     reserved_delta: Decimal,
 ) -> StockMovement:
     """One movement with the figures the row holds after it."""
-    return StockMovement.objects.create(
+    row = _ledger(level, kind, reference, _user(actor), source, on_hand_delta, reserved_delta)
+    row.save(force_insert=True)
+    return row
+
+
+def _ledger(
+    level: StockLevel,
+    kind: StockMovementKind,
+    reference: str,
+    user: Any,
+    source: str,
+    on_hand_delta: Decimal,
+    reserved_delta: Decimal,
+) -> StockMovement:
+    return StockMovement(
         product_id=level.product_id,
         warehouse_id=level.warehouse_id,
         kind=kind,
@@ -392,12 +512,12 @@ def _ledger_row(
         on_hand_after=level.on_hand,
         reserved_after=level.reserved,
         reference=reference,
-        actor=_user(actor),
+        actor=user,
         source=source,
     )
 
 
-def _check_known_and_allowed(merged: dict[Key, ReservationLine], company: Company | None) -> None:
+def _check_known_and_allowed(merged: Collection[Key], company: Company | None) -> None:
     product_ids = {key[0] for key in merged}
     warehouse_ids = {key[1] for key in merged}
     known_products = set(Product.objects.filter(pk__in=product_ids).values_list("pk", flat=True))

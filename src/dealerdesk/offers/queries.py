@@ -4,7 +4,7 @@ only", order by price). The portal pages and the API both read through here."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -43,16 +43,22 @@ def first_quantity(product: Product) -> Decimal:
 
 
 def offers_for(
-    company: Company, contract: Contract | None, products: Sequence[Product]
+    company: Company,
+    contract: Contract | None,
+    products: Sequence[Product],
+    *,
+    quantities: Mapping[int, Decimal] | None = None,
 ) -> dict[int, Offer]:
-    """Price (at each product's first quantity) and availability for a page of products,
-    in a fixed number of queries. ``products`` come from the dealer's catalog scope (a list
+    """Price (at each product's first quantity, or at its quantity in ``quantities`` by
+    product id, where quantity breaks apply) and availability for a page of products, in a
+    fixed number of queries. ``products`` come from the dealer's catalog scope (a list
     page, a product page, a scan): this does not check it again."""
     if not products:
         return {}
     priced: dict[int, PricedLine] = {}
     if contract is not None:
-        lines = [(p.pk, first_quantity(p)) for p in products]
+        asked = quantities or {}
+        lines = [(p.pk, asked.get(p.pk) or first_quantity(p)) for p in products]
         priced = {
             line.product_id: line for line in price_lines(company, contract, lines, loaded=products)
         }

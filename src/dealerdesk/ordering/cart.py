@@ -1,7 +1,8 @@
 """The cart: one per person and company, priced and checked on every read.
 
-A cart line holds a product, a warehouse and a quantity, nothing else: its price, its
-explanation and the stock are worked out when the cart is shown (``cart_view``), so
+A cart line holds a product, a warehouse, a quantity and whether the dealer accepts a
+backorder for it, nothing else: its price, its explanation, the stock and what to do about a
+short line (``ordering.short``) are worked out when the cart is shown (``cart_view``), so
 switching the contract re-prices the whole cart at once, and checkout (``checkout``)
 re-validates everything through ``place_order``.
 """
@@ -35,8 +36,9 @@ from dealerdesk.ordering.errors import (
     OrderingErrorCode,
 )
 from dealerdesk.ordering.models import Cart, CartLine
-from dealerdesk.ordering.rules import quantity_problem
+from dealerdesk.ordering.rules import backorders_allowed, quantity_problem
 from dealerdesk.ordering.services import Delivery, OrderLineRequest, PlacedOrder, place_order
+from dealerdesk.ordering.short import ShortOffer, short_offer, stock_check
 from dealerdesk.pricing.engine import PricedLine, line_totals
 from dealerdesk.pricing.models import Contract
 from dealerdesk.pricing.queries import price_lines
@@ -69,27 +71,36 @@ def add_to_cart(
     product_id: int,
     quantity: Decimal,
     warehouse_id: int | None = None,
+    *,
+    backorder: bool = False,
 ) -> CartLine:
-    """Add ``quantity`` of a product (to the line it already has in that warehouse).
+    """Add ``quantity`` of a product (to the line it already has in that warehouse); with
+    ``backorder`` the line asks for all of it even beyond the stock (a line already on
+    backorder stays so either way).
 
     Refuses a product outside the dealer's catalog, a quantity the product cannot be
-    ordered in (the total of the line is what is checked) and a warehouse it may not use.
+    ordered in (the total of the line is what is checked), a warehouse it may not use and a
+    backorder when backorders are not taken.
     """
     product = scope_for_company(company).products().filter(pk=product_id).first()
     if product is None:
         _refuse(LineProblem.NOT_IN_CATALOG, product_id)
+    if backorder and not backorders_allowed():
+        _refuse(LineProblem.BACKORDER_NOT_ALLOWED, product_id)
     warehouse = _warehouse(company, warehouse_id)
     if warehouse is None:
         _refuse(LineProblem.WAREHOUSE_NOT_ALLOWED, product_id)
     cart = cart_for(company, user)
     try:
-        return _add_line(cart, product, warehouse, quantity)
+        return _add_line(cart, product, warehouse, quantity, backorder)
     except IntegrityError:
         # The same product was added at the same moment (a double click): add to that line.
-        return _add_line(cart, product, warehouse, quantity)
+        return _add_line(cart, product, warehouse, quantity, backorder)
 
 
-def _add_line(cart: Cart, product: Product, warehouse: Warehouse, quantity: Decimal) -> CartLine:
+def _add_line(
+    cart: Cart, product: Product, warehouse: Warehouse, quantity: Decimal, backorder: bool
+) -> CartLine:
     with transaction.atomic():
         line = (
             CartLine.objects.select_for_update()
@@ -104,10 +115,11 @@ def _add_line(cart: Cart, product: Product, warehouse: Warehouse, quantity: Deci
             if cart.lines.count() >= MAX_CART_LINES:
                 raise OrderingError(OrderingErrorCode.TOO_MANY_LINES)
             return CartLine.objects.create(
-                cart=cart, product=product, warehouse=warehouse, quantity=total
+                cart=cart, product=product, warehouse=warehouse, quantity=total, backorder=backorder
             )
         line.quantity = total
-        line.save(update_fields=["quantity", "updated_at"])
+        line.backorder = line.backorder or backorder
+        line.save(update_fields=["quantity", "backorder", "updated_at"])
         return line
 
 
@@ -115,22 +127,32 @@ CART_FULL = "The cart is full (1,000 lines): order what is in it first."
 
 
 def add_many(
-    company: Company, user: Any, wanted: Sequence[tuple[Product, Warehouse, Decimal]]
+    company: Company,
+    user: Any,
+    wanted: Sequence[tuple[Product, Warehouse, Decimal]],
+    *,
+    backorder: bool = False,
 ) -> list[str]:
     """Add many (product, warehouse, quantity) at once, in one transaction and a fixed
     number of queries; a product already in the cart in that warehouse (or twice in
     ``wanted``) gets the quantities added. The products must be the dealer's and the
-    warehouses open to it. Returns, per item, why it was not added ("" when it was): the
-    quantity rules for the line's new total, or a full cart."""
+    warehouses open to it. With ``backorder`` the lines are put on backorder (see
+    ``add_to_cart``). Returns, per item, why it was not added ("" when it was): the
+    quantity rules for the line's new total, a full cart, or backorders not taken."""
+    if backorder and not backorders_allowed():
+        return [LINE_MESSAGES[LineProblem.BACKORDER_NOT_ALLOWED]] * len(wanted)
     try:
-        return _add_many(company, user, wanted)
+        return _add_many(company, user, wanted, backorder)
     except IntegrityError:
         # A line was added at the same moment (a double submit): add onto it.
-        return _add_many(company, user, wanted)
+        return _add_many(company, user, wanted, backorder)
 
 
 def _add_many(
-    company: Company, user: Any, wanted: Sequence[tuple[Product, Warehouse, Decimal]]
+    company: Company,
+    user: Any,
+    wanted: Sequence[tuple[Product, Warehouse, Decimal]],
+    backorder: bool,
 ) -> list[str]:
     problems: list[str] = []
     with transaction.atomic():
@@ -154,16 +176,21 @@ def _add_many(
                 continue
             if line is None:
                 lines[key] = CartLine(
-                    cart=cart, product=product, warehouse=warehouse, quantity=total
+                    cart=cart,
+                    product=product,
+                    warehouse=warehouse,
+                    quantity=total,
+                    backorder=backorder,
                 )
             else:
                 line.quantity = total
+                line.backorder = line.backorder or backorder
                 if key in existing:
                     changed[key] = line
             problems.append("")
         CartLine.objects.bulk_create([line for key, line in lines.items() if key not in existing])
         if changed:
-            CartLine.objects.bulk_update(changed.values(), ["quantity"])
+            CartLine.objects.bulk_update(changed.values(), ["quantity", "backorder"])
     return problems
 
 
@@ -174,8 +201,11 @@ def update_line(
     *,
     quantity: Decimal | None = None,
     warehouse_id: int | None = None,
+    backorder: bool | None = None,
 ) -> CartLine | None:
-    """Change a line's quantity (0 removes it) or warehouse; None when it was removed.
+    """Change a line's quantity (0 removes it), warehouse or backorder flag; None when it
+    was removed. A line moved onto one that already exists merges with it, on backorder
+    only if both were.
 
     Only the person's own cart for this company is reachable: another line id is as if
     it did not exist (``CartLine.DoesNotExist``).
@@ -194,6 +224,10 @@ def update_line(
             if found is not None:
                 _refuse(found[0], line.product_id, found[1])
             line.quantity = quantity
+        if backorder is not None:
+            if backorder and not backorders_allowed():
+                _refuse(LineProblem.BACKORDER_NOT_ALLOWED, line.product_id)
+            line.backorder = backorder
         if warehouse_id is not None and warehouse_id != line.warehouse_id:
             warehouse = _warehouse(company, warehouse_id)
             if warehouse is None:
@@ -209,7 +243,8 @@ def update_line(
                 if found is not None:
                     _refuse(found[0], line.product_id, found[1])
                 twin.quantity += line.quantity
-                twin.save(update_fields=["quantity", "updated_at"])
+                twin.backorder = twin.backorder and line.backorder
+                twin.save(update_fields=["quantity", "backorder", "updated_at"])
                 line.delete()
                 return twin
             line.warehouse = warehouse
@@ -229,6 +264,7 @@ class CartItem:
     stock: WarehouseAvailability | None  # the line's warehouse, through the display policy
     availability: ProductAvailability | None
     problem: str  # why it cannot be ordered as it is, or ""
+    short: ShortOffer | None = None  # more than its warehouse has, and what to do instead
 
 
 @dataclass(frozen=True)
@@ -245,7 +281,7 @@ class CartView:
 
     @property
     def can_check_out(self) -> bool:
-        return bool(self.items) and not any(item.problem for item in self.items)
+        return bool(self.items) and not any(item.problem or item.short for item in self.items)
 
 
 def cart_view(company: Company, user: Any, contract: Contract | None) -> CartView:
@@ -275,9 +311,18 @@ def cart_view(company: Company, user: Any, contract: Contract | None) -> CartVie
         )
     stock = availability_for(company, list(visible))
     allowed = {w.pk for w in warehouses_for(company)}
+    check = stock_check(
+        company,
+        visible,
+        [(line.product_id, line.warehouse_id, line.quantity, line.backorder) for line in lines],
+    )
     items = []
     for index, line in enumerate(lines):
         price = priced[index] if priced else None
+        problem = _problem(line, visible, allowed, price, contract)
+        short = None
+        if not problem and check.is_short(line.product_id, line.warehouse_id, line.quantity):
+            short = short_offer(check, line.product, line.warehouse_id, line.quantity, adding=False)
         availability = stock.get(line.product_id)
         here = (
             next(
@@ -294,7 +339,8 @@ def cart_view(company: Company, user: Any, contract: Contract | None) -> CartVie
                 price=price,
                 stock=here,
                 availability=availability,
-                problem=_problem(line, visible, allowed, price, contract),
+                problem=problem,
+                short=short,
             )
         )
     priced_lines = [item.price for item in items if item.price and item.price.priced]
@@ -317,6 +363,8 @@ def _problem(
         return found[1]
     if line.warehouse_id not in allowed:
         return LINE_MESSAGES[LineProblem.WAREHOUSE_NOT_ALLOWED]
+    if line.backorder and not backorders_allowed():
+        return LINE_MESSAGES[LineProblem.BACKORDER_NOT_ALLOWED]
     if contract is None:
         return "You have no contract to order under yet; ask your manager."
     if price is None or not price.priced:
@@ -338,14 +386,15 @@ def checkout(
 ) -> PlacedOrder:
     """Place the cart as an order and empty it in the same transaction.
 
-    Lines are sent in the cart's order; a line's ``backorder`` flag is not kept in the
-    cart, so a short line fails the order with the stock that is there.
+    Lines are sent in the cart's order with their ``backorder`` flag: a backorder line
+    reserves beyond the stock, any other short line fails the order with what is there.
     """
     lines = list(
         CartLine.objects.filter(cart__company=company, cart__user=user).order_by("created_at", "id")
     )
     requests = [
-        OrderLineRequest(line.product_id, line.quantity, line.warehouse_id) for line in lines
+        OrderLineRequest(line.product_id, line.quantity, line.warehouse_id, line.backorder)
+        for line in lines
     ]
     with transaction.atomic():
         placed = place_order(
@@ -373,52 +422,92 @@ class ReorderReport:
     currency: str = ""  # of today's prices
 
 
+@dataclass(frozen=True)
+class RepeatedLine:
+    """A line to put in the cart again: from a past order or a shopping list."""
+
+    sku: str
+    product_id: int
+    warehouse_id: int | None  # None: the company's default warehouse
+    quantity: Decimal
+    unit_price: Decimal | None = None  # what it cost before (None: nothing to compare with)
+
+
 def reorder(company: Company, user: Any, order: Any, contract: Contract | None) -> ReorderReport:
     """Put a past order's lines in the cart at today's prices (in the warehouse ordered
     from if the dealer may still use it, else its default one); say what could not be
     added and what costs something else now."""
-    lines = list(order.lines.all())
+    lines = [
+        RepeatedLine(line.sku, line.product_id, line.warehouse_id, line.quantity, line.unit_price)
+        for line in order.lines.all()
+    ]
+    return repeat_lines(company, user, lines, contract, currency=order.currency)
+
+
+def repeat_lines(
+    company: Company,
+    user: Any,
+    lines: Sequence[RepeatedLine],
+    contract: Contract | None,
+    *,
+    currency: str,
+) -> ReorderReport:
+    """Put ``lines`` in the cart in one transaction (``add_many``), each in its warehouse if
+    the dealer may still use it, else the default one; report what was left out and why,
+    and which lines cost something else today than their ``unit_price`` (in ``currency``;
+    compared only under a contract in that currency)."""
     products = {
         p.pk: p
         for p in scope_for_company(company)
         .products()
         .filter(pk__in={line.product_id for line in lines})
     }
+    missing = {line.product_id for line in lines} - set(products)
+    retired = (
+        set(Product.objects.filter(pk__in=missing, is_active=False).values_list("pk", flat=True))
+        if missing
+        else set()
+    )
     allowed = {w.pk: w for w in warehouses_for(company)}
     default = default_warehouse_for(company)
     unavailable: list[tuple[str, str]] = []
     wanted: list[tuple[Product, Warehouse, Decimal]] = []
-    asked: list[Any] = []
+    asked: list[RepeatedLine] = []
     for line in lines:
         product = products.get(line.product_id)
-        warehouse = allowed.get(line.warehouse_id) or default
+        warehouse = allowed.get(line.warehouse_id or 0) or default
         if product is None:
-            unavailable.append((line.sku, LINE_MESSAGES[LineProblem.NOT_IN_CATALOG]))
+            gone = (
+                LineProblem.INACTIVE if line.product_id in retired else LineProblem.NOT_IN_CATALOG
+            )
+            unavailable.append((line.sku, LINE_MESSAGES[gone]))
         elif warehouse is None:
             unavailable.append((line.sku, LINE_MESSAGES[LineProblem.WAREHOUSE_NOT_ALLOWED]))
         else:
             wanted.append((product, warehouse, line.quantity))
             asked.append(line)
-    moved: list[Any] = []
+    moved: list[RepeatedLine] = []
     for line, problem in zip(asked, add_many(company, user, wanted), strict=True):
         if problem:
             unavailable.append((line.sku, problem))
         else:
             moved.append(line)
     repriced: list[tuple[str, Decimal, Decimal]] = []
-    if contract is not None and moved and contract.currency == order.currency:
+    compared = [line for line in moved if line.unit_price is not None]
+    if contract is not None and compared and contract.currency == currency:
         today = price_lines(
             company,
             contract,
-            [(line.product_id, line.quantity) for line in moved],
+            [(line.product_id, line.quantity) for line in compared],
             loaded=list(products.values()),
         )
-        for line, now in zip(moved, today, strict=True):
+        for line, now in zip(compared, today, strict=True):
             if (
-                now.priced
+                line.unit_price is not None
+                and now.priced
                 and now.unit_price is not None
                 and now.unit_price.amount != line.unit_price
             ):
                 repriced.append((line.sku, line.unit_price, now.unit_price.amount))
-    currency = contract.currency if contract else ""
-    return ReorderReport([line.sku for line in moved], unavailable, repriced, currency)
+    today_currency = contract.currency if contract else ""
+    return ReorderReport([line.sku for line in moved], unavailable, repriced, today_currency)

@@ -16,6 +16,13 @@ class OrderingErrorCode(StrEnum):
     TOO_MANY_LINES = "too_many_lines"
     OVER_CREDIT_LIMIT = "over_credit_limit"
     NOT_AWAITING_APPROVAL = "not_awaiting_approval"
+    NOT_ADJUSTABLE = "not_adjustable"
+    UNKNOWN_LINES = "unknown_lines"
+    NOTHING_CHANGED = "nothing_changed"
+    ALL_LINES_DROPPED = "all_lines_dropped"
+    REASON_REQUIRED = "reason_required"
+    DELIVERY_NOT_POSSIBLE = "delivery_not_possible"
+    NOT_YOUR_DEALER = "not_your_dealer"
 
 
 MESSAGES: dict[OrderingErrorCode, str] = {
@@ -30,6 +37,16 @@ MESSAGES: dict[OrderingErrorCode, str] = {
     OrderingErrorCode.OVER_CREDIT_LIMIT: "This order would take you over your credit limit; "
     "pay open invoices or ask your manager.",
     OrderingErrorCode.NOT_AWAITING_APPROVAL: "This order is not waiting for approval.",
+    OrderingErrorCode.NOT_ADJUSTABLE: "The quantities of this order can no longer be changed "
+    "here: the ERP has accepted it, or it was cancelled or rejected.",
+    OrderingErrorCode.UNKNOWN_LINES: "Some of those lines are not on this order.",
+    OrderingErrorCode.NOTHING_CHANGED: "No quantity was changed.",
+    OrderingErrorCode.ALL_LINES_DROPPED: "An order keeps at least one line: cancel the order "
+    "instead of dropping every line.",
+    OrderingErrorCode.REASON_REQUIRED: "Give a reason for the change; the dealer reads it.",
+    OrderingErrorCode.DELIVERY_NOT_POSSIBLE: "That delivery is not offered; choose another.",
+    OrderingErrorCode.NOT_YOUR_DEALER: "You no longer look after this dealer, so you cannot "
+    "order for it.",
 }
 
 
@@ -43,6 +60,7 @@ class LineProblem(StrEnum):
     NO_PRICE = "no_price"
     WAREHOUSE_NOT_ALLOWED = "warehouse_not_allowed"
     SHORT = "short"
+    BACKORDER_NOT_ALLOWED = "backorder_not_allowed"
 
 
 LINE_MESSAGES: dict[LineProblem, str] = {
@@ -55,6 +73,7 @@ LINE_MESSAGES: dict[LineProblem, str] = {
     LineProblem.NO_PRICE: "There is no price for you yet; ask your manager.",
     LineProblem.WAREHOUSE_NOT_ALLOWED: "You cannot order from that warehouse.",
     LineProblem.SHORT: "Only {available} available in {warehouse}.",
+    LineProblem.BACKORDER_NOT_ALLOWED: "Backorders are not taken: order what is in stock.",
 }
 
 

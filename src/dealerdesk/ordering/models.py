@@ -12,10 +12,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 
 from dealerdesk.accounts.models import Company
 from dealerdesk.catalog.models import Product
-from dealerdesk.core.models import TimeStampedModel
+from dealerdesk.core.models import ErpRecord, TimeStampedModel
+from dealerdesk.core.money import validate_currency
 from dealerdesk.inventory.models import Warehouse
 from dealerdesk.ordering.choices import DeliveryMethod, OrderStatus
 from dealerdesk.pricing.models import Contract
@@ -56,6 +58,11 @@ class CartLine(TimeStampedModel):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
     warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="+")
     quantity = quantity_field()
+    backorder = models.BooleanField(
+        default=False,
+        help_text="Order the whole quantity even beyond the stock: the rest waits for the "
+        "next delivery.",
+    )
 
     class Meta:
         ordering = ("created_at", "id")
@@ -92,6 +99,12 @@ class Order(TimeStampedModel):
     comment = models.TextField(blank=True, max_length=2000)
     delivery_method = models.CharField(
         max_length=12, choices=DeliveryMethod.choices, default=DeliveryMethod.PICKUP
+    )
+    delivery_option = models.ForeignKey(
+        "DeliveryOption", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    delivery_name = models.CharField(
+        max_length=100, blank=True, help_text="The delivery option as the dealer chose it."
     )
     delivery_address = models.TextField(blank=True, max_length=1000)
     desired_date = models.DateField(null=True, blank=True)
@@ -161,3 +174,124 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} {self.status}"
+
+
+class DeliveryOption(TimeStampedModel):
+    """A way the supplier delivers, with the conditions the dealer sees before choosing it.
+
+    Amounts are net, in ``currency``; an option without a currency states no amounts. The
+    minimum and the lead time are enforced at checkout; the fee is what the ERP will bill
+    on its invoice, shown so the dealer is not surprised.
+    """
+
+    method = models.CharField(max_length=12, choices=DeliveryMethod.choices)
+    name = models.CharField(max_length=100, help_text="e.g. Nova Poshta to the branch")
+    conditions = models.TextField(
+        blank=True, max_length=2000, help_text="Shown to the dealer as written."
+    )
+    currency = models.CharField(max_length=3, blank=True, validators=[validate_currency])
+    min_order_net = models.DecimalField(
+        "minimum order (net)",
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    fee_net = models.DecimalField(
+        "delivery fee (net)",
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    free_from_net = models.DecimalField(
+        "free from (net)",
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    lead_days = models.PositiveSmallIntegerField(
+        "days to deliver", default=0, help_text="The earliest delivery is this many days away."
+    )
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ("position", "name", "id")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeliveryAddress(ErpRecord):
+    """An address in a dealer's address book (kept by the dealer, or synced from the ERP)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="addresses")
+    label = models.CharField(max_length=100, help_text="e.g. Shop on Khreshchatyk")
+    recipient = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    address = models.TextField(max_length=1000)
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ("-is_default", "label", "id")
+        verbose_name_plural = "delivery addresses"
+        constraints = [
+            models.UniqueConstraint(
+                "company", Lower("label"), name="address_label_once_per_company"
+            ),
+            models.UniqueConstraint(
+                fields=["company"],
+                condition=models.Q(is_default=True),
+                name="one_default_address_per_company",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def as_text(self) -> str:
+        """The address as it goes on an order: recipient, address, phone."""
+        return "\n".join(part for part in (self.recipient, self.address, self.phone) if part)
+
+
+class ShoppingList(TimeStampedModel):
+    """A named list of products a dealer orders again and again ("weekly restock"); the
+    company's people share it."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="shopping_lists")
+    name = models.CharField(max_length=100)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("name", "id")
+        constraints = [
+            models.UniqueConstraint("company", Lower("name"), name="list_name_once_per_company")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ShoppingListLine(TimeStampedModel):
+    shopping_list = models.ForeignKey(ShoppingList, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    warehouse = models.ForeignKey(
+        Warehouse, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    quantity = quantity_field()
+
+    class Meta:
+        ordering = ("created_at", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["shopping_list", "product"], name="list_line_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} x {self.quantity}"

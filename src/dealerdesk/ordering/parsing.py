@@ -574,6 +574,15 @@ def parse_pasted(text: str) -> ParseResult:
     return _collect(_line_records(text.replace("\x00", "")))
 
 
+def parse_typed(code: str, quantity: str) -> ParsedRow:
+    """One line typed into a code box and a quantity box, read by the rules of a pasted
+    line (never as a header; no quantity takes the minimum). NUL characters are dropped."""
+    code = code.replace("\x00", "")[:MAX_TEXT_LENGTH]
+    quantity = quantity.replace("\x00", "")[:64]
+    text = f"{_clean(code)} {_clean(quantity)}".strip()
+    return _parse_row(1, [code, quantity], _shorten(text), _Layout(code=0, quantity=1))
+
+
 # --- uploads ---------------------------------------------------------------------------------
 
 

@@ -1,8 +1,11 @@
-"""Quantity rules: the minimum order quantity and the pack multiple of a product."""
+"""Quantity rules: the minimum order quantity and the pack multiple of a product, and
+whether a line may ask for more than there is (a backorder)."""
 
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from django.conf import settings
 
 from dealerdesk.catalog.models import Product
 from dealerdesk.inventory.availability import format_quantity
@@ -20,6 +23,21 @@ def round_up(product: Product, quantity: Decimal) -> Decimal:
     pack = product.pack_multiple or Decimal(1)
     packs = (max(quantity, product.min_quantity) / pack).to_integral_value(ROUND_CEILING)
     return max(packs, Decimal(1)) * pack
+
+
+def round_down(product: Product, quantity: Decimal) -> Decimal:
+    """The largest whole number of packs at or below ``quantity`` (0 when not even one pack
+    fits; the minimum order quantity is not applied)."""
+    pack = product.pack_multiple or Decimal(1)
+    if not quantity.is_finite() or quantity < pack:
+        return Decimal(0)
+    return (min(quantity, MAX_LINE_QUANTITY) / pack).to_integral_value(ROUND_FLOOR) * pack
+
+
+def backorders_allowed() -> bool:
+    """Whether a line may ask for more than there is, the rest waiting for the next delivery
+    (``DEALERDESK_ALLOW_BACKORDERS``)."""
+    return bool(getattr(settings, "DEALERDESK_ALLOW_BACKORDERS", True))
 
 
 def quantity_problem(product: Product, quantity: Decimal) -> tuple[LineProblem, str] | None:

@@ -19,9 +19,11 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
-from dealerdesk.accounts.choices import CreditPolicy
+from dealerdesk.accounts.choices import CreditPolicy, MembershipRole
 from dealerdesk.accounts.models import Company
+from dealerdesk.accounts.queries import assisted_company
 from dealerdesk.catalog.models import Product
 from dealerdesk.catalog.queries import CatalogScope, scope_for_company
 from dealerdesk.core import audit, outbox
@@ -34,6 +36,7 @@ from dealerdesk.inventory.queries import default_warehouse_for, warehouses_for
 from dealerdesk.inventory.services import ReservationLine, release_reservation, reserve_stock
 from dealerdesk.ordering.choices import CANCELLABLE, DeliveryMethod, OrderStatus
 from dealerdesk.ordering.credit import credit_position, over_limit_message
+from dealerdesk.ordering.delivery import NEEDS_ADDRESS, delivery_problem
 from dealerdesk.ordering.errors import (
     LINE_MESSAGES,
     LineError,
@@ -42,8 +45,8 @@ from dealerdesk.ordering.errors import (
     OrderingErrorCode,
 )
 from dealerdesk.ordering.invoice import format_amount
-from dealerdesk.ordering.models import Order, OrderEvent, OrderLine
-from dealerdesk.ordering.rules import quantity_problem
+from dealerdesk.ordering.models import DeliveryOption, Order, OrderEvent, OrderLine
+from dealerdesk.ordering.rules import backorders_allowed, quantity_problem
 from dealerdesk.pricing.engine import PricedLine, line_totals
 from dealerdesk.pricing.models import Contract
 from dealerdesk.pricing.queries import contract_for, price_lines
@@ -64,9 +67,13 @@ class OrderLineRequest:
 
 @dataclass(frozen=True)
 class Delivery:
+    """How the order travels: a configured option (its method, conditions and name), or
+    a bare method when no option is named (API clients, the ERP)."""
+
     method: str = DeliveryMethod.PICKUP
     address: str = ""
     desired_date: date | None = None
+    option_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,8 @@ def place_order(
     contract = contract_for(company, contract_id, cached=False)
     if contract is None or (contract_id is not None and contract.pk != contract_id):
         raise OrderingError(OrderingErrorCode.CONTRACT_NOT_AVAILABLE)
+    if on_behalf_by is not None and assisted_company(on_behalf_by, company.pk) is None:
+        raise OrderingError(OrderingErrorCode.NOT_YOUR_DEALER)
     try:
         with transaction.atomic():
             if company.credit_limit is not None:
@@ -172,7 +181,9 @@ def _place(
     notify: bool,
 ) -> Order:
     checked = _check_lines(company, contract, lines)
-    status, credit_note = _credit(company, contract, checked)
+    net, vat, gross = line_totals([line.priced for line in checked], contract.currency)
+    option = _delivery_option(delivery, contract, net.amount)
+    status, credit_note = _credit(company, contract, gross.amount)
     # The order row first: its unique submission key makes a concurrent duplicate wait here
     # and fail, before it reserves anything.
     order = Order.objects.create(
@@ -186,21 +197,21 @@ def _place(
         credit_note=credit_note,
         po_number=po_number,
         comment=comment,
-        delivery_method=delivery.method,
+        delivery_method=option.method if option else delivery.method,
+        delivery_option=option,
+        delivery_name=option.name if option else "",
         delivery_address=delivery.address.strip()[:1000],
         desired_date=delivery.desired_date,
-        total_net=Decimal(0),
-        total_vat=Decimal(0),
-        total_gross=Decimal(0),
+        total_net=net.amount,
+        total_vat=vat.amount,
+        total_gross=gross.amount,
         idempotency_key=submission_key,
     )
     order.number = order_number(order.pk)
+    Order.objects.filter(pk=order.pk).update(number=order.number)
     _reserve(company, order, user, checked, source)
     rows = [_order_line(order, number, line) for number, line in enumerate(checked, start=1)]
     OrderLine.objects.bulk_create(rows)
-    net, vat, gross = line_totals([line.priced for line in checked], contract.currency)
-    order.total_net, order.total_vat, order.total_gross = net.amount, vat.amount, gross.amount
-    order.save(update_fields=["number", "total_net", "total_vat", "total_gross", "updated_at"])
     who = on_behalf_by or user
     notes = [f"placed by {on_behalf_by} for {company}" if on_behalf_by else "", credit_note]
     note = " · ".join(n for n in notes if n)
@@ -224,7 +235,28 @@ def _place(
     return order
 
 
-def _credit(company: Company, contract: Contract, checked: list[_Checked]) -> tuple[str, str]:
+def _delivery_option(delivery: Delivery, contract: Contract, net: Decimal) -> DeliveryOption | None:
+    """The delivery option named, checked against the order: it is offered, the order
+    reaches its minimum and the desired date is not before its earliest."""
+    if delivery.option_id is None:
+        return None
+    option = DeliveryOption.objects.filter(pk=delivery.option_id).first()
+    if option is None:
+        raise OrderingError(OrderingErrorCode.DELIVERY_NOT_POSSIBLE)
+    problem = delivery_problem(
+        option, net, contract.currency, delivery.desired_date, timezone.localdate()
+    )
+    if problem is not None:
+        raise OrderingError(OrderingErrorCode.DELIVERY_NOT_POSSIBLE, message=problem)
+    if option.method in NEEDS_ADDRESS and not delivery.address.strip():
+        raise OrderingError(
+            OrderingErrorCode.DELIVERY_NOT_POSSIBLE,
+            message=f"{option.name} needs a delivery address.",
+        )
+    return option
+
+
+def _credit(company: Company, contract: Contract, gross: Decimal) -> tuple[str, str]:
     """The status a new order gets under the credit rules, and why if it is over.
 
     With a limit, ``place_order`` has locked and re-read the company row: two orders of one
@@ -234,7 +266,6 @@ def _credit(company: Company, contract: Contract, checked: list[_Checked]) -> tu
     if company.credit_limit is None:
         return OrderStatus.PLACED, ""
     position = credit_position(company)
-    gross = line_totals([line.priced for line in checked], contract.currency)[2].amount
     over = position.over_with(gross, contract.currency)
     if over is None:
         return OrderStatus.PLACED, ""
@@ -251,12 +282,13 @@ def _credit(company: Company, contract: Contract, checked: list[_Checked]) -> tu
 
 def _confirm(order: Order, lines: Sequence[OrderLine], user: Any) -> None:
     """E-mail the buyer and the company's personal manager once the order has committed."""
-    manager = order.company.personal_manager
-    recipients = [
-        address
-        for address in (getattr(user, "email", ""), manager.user.email if manager else "")
-        if address
-    ]
+    company = order.company
+    manager = company.personal_manager
+    addresses = [getattr(user, "email", ""), manager.user.email if manager else ""]
+    if order.on_behalf_by_id is not None:
+        # Placed for the dealer: the dealer hears of it (its address, else its owners).
+        addresses += [company.email] if company.email else _owner_emails(company)
+    recipients = [address for address in addresses if address]
     if not recipients:
         return
     send_email_on_commit(
@@ -272,6 +304,14 @@ def _confirm(order: Order, lines: Sequence[OrderLine], user: Any) -> None:
     )
 
 
+def _owner_emails(company: Company) -> list[str]:
+    return list(
+        company.memberships.filter(is_active=True, role=MembershipRole.OWNER).values_list(
+            "user__email", flat=True
+        )
+    )
+
+
 def _check_lines(
     company: Company, contract: Contract, lines: Sequence[OrderLineRequest]
 ) -> list[_Checked]:
@@ -283,6 +323,7 @@ def _check_lines(
     warehouses = warehouses_for(company, cached=False)
     allowed = {w.pk for w in warehouses}
     default = default_warehouse_for(company, warehouses, cached=False)
+    backorders = backorders_allowed()
     problems: list[LineError] = []
     valid: list[tuple[int, OrderLineRequest, Product, int]] = []
     for index, line in enumerate(lines):
@@ -296,6 +337,10 @@ def _check_lines(
         found = quantity_problem(product, line.quantity)
         if found is not None:
             problems.append(LineError(index, product.pk, *found))
+            continue
+        if line.backorder and not backorders:
+            problem = LineProblem.BACKORDER_NOT_ALLOWED
+            problems.append(LineError(index, product.pk, problem, LINE_MESSAGES[problem]))
             continue
         warehouse_id = line.warehouse_id or (default.pk if default else None)
         if warehouse_id is None or warehouse_id not in allowed:
@@ -355,6 +400,7 @@ def _reserve(
             actor=user,
             company=company,
             source=source,
+            checked=True,  # _check_lines read them in this transaction
         )
     except InventoryError as error:
         if error.code != InventoryErrorCode.INSUFFICIENT_STOCK:

@@ -5,6 +5,7 @@ from dealerdesk.web.backoffice import (  # noqa: F401 (imported to register)
     admin_accounts,
     admin_audit,
     admin_catalog,
+    admin_delivery,
     admin_inventory,
     admin_orders,
     admin_people,

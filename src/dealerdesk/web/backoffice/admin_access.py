@@ -218,17 +218,8 @@ class AccessRequestAdmin(BackofficeAdmin):
             *super().get_urls(),
         ]
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        obj = self.get_object(request, unquote(object_id))
-        context = {**(extra_context or {})}
-        context["can_decide"] = obj is not None and self.has_decide_permission(request, obj)
-        return super().change_view(request, object_id, form_url, context)
+    def page_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        return {"can_decide": self.has_decide_permission(request, obj)}
 
     def _decidable(self, request: HttpRequest, object_id: str) -> AccessRequest | HttpResponse:
         """The pending request behind ``object_id``, or the response that says why not."""

@@ -27,8 +27,9 @@ from dealerdesk.accounts.models import (
     Region,
     Tier,
 )
-from dealerdesk.accounts.queries import companies_for_staff, users_for_staff
+from dealerdesk.accounts.queries import assisted_company, companies_for_staff, users_for_staff
 from dealerdesk.accounts.services import IssuedInvite, create_invite, revoke_invite
+from dealerdesk.web.backoffice.admin_delivery import DeliveryAddressInline
 from dealerdesk.web.backoffice.base import (
     ADD,
     CHANGE,
@@ -186,6 +187,14 @@ class CompanyAdmin(BackofficeAdmin):
             },
         ),
         ("Contact", {"fields": ("email", "phone")}),
+        (
+            "Credit",
+            {
+                "fields": ("credit_limit", "balance", "credit_currency", "credit_policy"),
+                "description": "The ERP keeps these current; set them here until it does. "
+                "Sales managers read them.",
+            },
+        ),
         ("Status", {"fields": ("is_blocked", "blocked_reason")}),
         (
             "ERP",
@@ -196,7 +205,8 @@ class CompanyAdmin(BackofficeAdmin):
         ),
     )
     readonly_fields = ("erp_version", "erp_changed_at", "created_at", "updated_at")
-    inlines = (MembershipInline, CompanyInviteInline)
+    inlines = (MembershipInline, CompanyInviteInline, DeliveryAddressInline)
+    credit_fields = ("credit_limit", "balance", "credit_currency", "credit_policy")
 
     def scope_for_manager(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.filter(pk__in=companies_for_staff(request.user).values("pk"))
@@ -212,6 +222,10 @@ class CompanyAdmin(BackofficeAdmin):
     def user_count(self, company: Company) -> int:
         return int(getattr(company, "active_users", 0))
 
+    def page_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        """ "Order for this dealer" for staff who look after it."""
+        return {"may_assist": assisted_company(request.user, obj.pk) is not None}
+
     def get_list_filter(self, request: HttpRequest) -> Any:
         if role_of(request) is Role.MANAGER:
             return tuple(name for name in self.list_filter if name != "personal_manager")
@@ -220,8 +234,9 @@ class CompanyAdmin(BackofficeAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         readonly = tuple(self.readonly_fields)
         if role_of(request) is Role.MANAGER:
-            # A manager's dealers stay theirs; the ERP id is the integration's business.
-            readonly += ("personal_manager", "external_id")
+            # A manager's dealers stay theirs; the ERP id is the integration's business;
+            # credit is the finance side's.
+            readonly += ("personal_manager", "external_id", *self.credit_fields)
         return readonly
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:

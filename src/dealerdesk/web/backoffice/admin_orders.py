@@ -1,8 +1,11 @@
 """The order queue: every dealer's orders for supplier admins, a manager's own dealers for
-a sales manager; orders over the credit limit wait here for approval or rejection."""
+a sales manager; orders over the credit limit wait here for approval or rejection, and
+quantities are adjusted (with a reason) until the ERP accepts an order."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django import forms
@@ -15,8 +18,10 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from dealerdesk.accounts.queries import companies_for_staff
+from dealerdesk.inventory.availability import format_quantity
+from dealerdesk.ordering.adjust import AdjustedLineError, adjust_order, is_adjustable
 from dealerdesk.ordering.choices import OrderStatus
-from dealerdesk.ordering.errors import OrderingError
+from dealerdesk.ordering.errors import OrderingError, OrderingErrorCode
 from dealerdesk.ordering.invoice import format_amount
 from dealerdesk.ordering.models import Order, OrderEvent, OrderLine
 from dealerdesk.ordering.services import approve_order, reject_order
@@ -84,10 +89,66 @@ class RejectionForm(forms.Form):
     )
 
 
+class AdjustQuantitiesForm(forms.Form):
+    """A quantity for every line of an order (0 drops the line) and the reason for it."""
+
+    reason = forms.CharField(
+        label="Reason",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="The dealer reads it on the order and in the e-mail about the change.",
+        error_messages={"required": "Give a reason for the change; the dealer reads it."},
+    )
+
+    def __init__(self, lines: Sequence[OrderLine], currency: str, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.lines = list(lines)
+        for line in self.lines:
+            backorder = " · backorder" if line.backorder else ""
+            self.fields[self.field_name(line.pk)] = forms.DecimalField(
+                label=f"{line.number}. {line.sku} {line.name}",
+                initial=Decimal(format_quantity(line.quantity)),
+                min_value=Decimal(0),
+                max_digits=12,
+                decimal_places=3,
+                help_text=f"from {line.warehouse.code}{backorder} · "
+                f"{format_amount(line.unit_price, currency)} a unit, VAT "
+                f"{format_quantity(line.vat_rate)}%",
+            )
+        self.order_fields([*self.line_fields(), "reason"])
+
+    @staticmethod
+    def field_name(line_id: int) -> str:
+        return f"line_{line_id}"
+
+    def line_fields(self) -> list[str]:
+        return [self.field_name(line.pk) for line in self.lines]
+
+    def changes(self) -> dict[int, Decimal]:
+        return {line.pk: self.cleaned_data[self.field_name(line.pk)] for line in self.lines}
+
+    def show(self, error: OrderingError) -> None:
+        """Put what the service refused next to the line it concerns, else on top."""
+        if error.code == OrderingErrorCode.REASON_REQUIRED:
+            self.add_error("reason", error.message)
+            return
+        placed = False
+        for problem in error.lines:
+            if not isinstance(problem, AdjustedLineError):
+                continue
+            name = self.field_name(problem.line_id)
+            if name in self.fields:
+                self.add_error(name, problem.message)
+                placed = True
+        if not placed:
+            self.add_error(None, error.message)
+
+
 @admin.register(Order, site=backoffice_site)
 class OrderAdmin(BackofficeAdmin):
     admin_permissions: ClassVar[frozenset[str]] = DECIDE
     manager_permissions: ClassVar[frozenset[str]] = DECIDE
+    change_form_template = "backoffice/ordering/order/change_form.html"
     list_display = ("number", "company", "status", "total", "po_number", "created_at", "decide")
     list_filter = ("status", "delivery_method")
     list_select_related = ("company",)
@@ -150,6 +211,11 @@ class OrderAdmin(BackofficeAdmin):
                 self.admin_site.admin_view(self.reject_view),
                 name="ordering_order_reject",
             ),
+            path(
+                "<path:object_id>/adjust/",
+                self.admin_site.admin_view(self.adjust_view),
+                name="ordering_order_adjust",
+            ),
             *super().get_urls(),
         ]
 
@@ -189,5 +255,57 @@ class OrderAdmin(BackofficeAdmin):
             submit_label="Approve" if approve else "Reject",
             cancel_url=back,
             original=order,
+            extra={"order": order},
+        )
+
+    def page_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        return {
+            "can_adjust": is_adjustable(obj) and self.has_change_permission(request, obj),
+        }
+
+    def adjust_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Change line quantities of an order the ERP has not accepted; the service checks
+        the rules and the stock, and a refusal comes back on the form with nothing changed."""
+        order = self.get_object(request, unquote(object_id))
+        if order is None or not self.has_change_permission(request, order):
+            return self.missing_object_redirect(request, object_id)
+        back = reverse(f"{self.admin_site.name}:ordering_order_change", args=[order.pk])
+        if not is_adjustable(order):
+            messages.error(request, OrderingError(OrderingErrorCode.NOT_ADJUSTABLE).message)
+            return HttpResponseRedirect(back)
+        lines = list(order.lines.select_related("warehouse").order_by("number"))
+        form = AdjustQuantitiesForm(lines, order.currency, request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                changed = adjust_order(
+                    order,
+                    form.changes(),
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                    source=AUDIT_SOURCE,
+                )
+            except OrderingError as error:
+                form.show(error)
+            else:
+                messages.success(
+                    request,
+                    f"Order {changed.number} changed: now "
+                    f"{format_amount(changed.total_gross, changed.currency)}. "
+                    "The buyer is told by e-mail.",
+                )
+                return HttpResponseRedirect(back)
+        return form_page(
+            request,
+            self,
+            form=form,
+            fieldsets=[
+                ("Quantities", {"fields": form.line_fields()}),
+                (None, {"fields": ["reason"]}),
+            ],
+            title=f"Adjust the quantities of order {order.number}",
+            submit_label="Change the quantities",
+            cancel_url=back,
+            original=order,
+            template="backoffice/ordering/order/adjust.html",
             extra={"order": order},
         )

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
@@ -95,6 +96,24 @@ class BackofficeAdmin(RoleAccess, admin.ModelAdmin):
 
     class Media:
         css: ClassVar[dict[str, tuple[str, ...]]] = {"all": ("backoffice/backoffice.css",)}
+
+    # --- the change page ----------------------------------------------------------------------
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        obj = self.get_object(request, unquote(object_id))
+        extra = {**(extra_context or {}), **(self.page_context(request, obj) if obj else {})}
+        return super().change_view(request, object_id, form_url, extra)
+
+    def page_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        """What the change page's template needs beyond the form: the buttons this object
+        allows this person (approve, adjust, order for the dealer)."""
+        return {}
 
     # --- permissions ------------------------------------------------------------------------
 

@@ -10,9 +10,11 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from dealerdesk.accounts.choices import MembershipRole
 from dealerdesk.accounts.models import Company, Membership
+from dealerdesk.accounts.queries import ASSISTED_COMPANY_SESSION_KEY as ASSIST_KEY
 from dealerdesk.accounts.queries import CURRENT_COMPANY_SESSION_KEY as SESSION_KEY
-from dealerdesk.accounts.queries import active_memberships, pick_membership
+from dealerdesk.accounts.queries import active_memberships, assisted_company, pick_membership
 
 _CACHE_ATTR = "_dealerdesk_membership"
 _ALL_ATTR = "_dealerdesk_memberships"
@@ -32,12 +34,48 @@ def membership_of(request: HttpRequest) -> Membership | None:
         cached: Membership | None = getattr(request, _CACHE_ATTR)
         return cached
     membership = None
-    if request.user.is_authenticated:
+    if request.user.is_authenticated and ASSIST_KEY in request.session:
+        membership = _assisting(request)
+    elif request.user.is_authenticated:
         membership = pick_membership(memberships_of(request), request.session.get(SESSION_KEY))
         if membership is not None and request.session.get(SESSION_KEY) != membership.company_id:
             request.session[SESSION_KEY] = membership.company_id
     setattr(request, _CACHE_ATTR, membership)
     return membership
+
+
+def _assisting(request: HttpRequest) -> Membership | None:
+    """A sales manager acting for one of their dealers: a buyer's rights in that company,
+    for as long as the dealer is theirs (checked on every request)."""
+    company = assisted_company(request.user, request.session.get(ASSIST_KEY))
+    if company is None:
+        del request.session[ASSIST_KEY]
+        return None
+    membership = Membership(
+        user=request.user,  # type: ignore[misc] # signed in: assisted_company said so
+        company=company,
+        role=MembershipRole.BUYER,
+    )
+    membership.assisting = True  # type: ignore[attr-defined]
+    return membership
+
+
+def start_assisting(request: HttpRequest, company: Company) -> None:
+    request.session[ASSIST_KEY] = company.pk
+    if hasattr(request, _CACHE_ATTR):
+        delattr(request, _CACHE_ATTR)
+
+
+def stop_assisting(request: HttpRequest) -> None:
+    request.session.pop(ASSIST_KEY, None)
+    if hasattr(request, _CACHE_ATTR):
+        delattr(request, _CACHE_ATTR)
+
+
+def assisting(request: HttpRequest) -> bool:
+    """Whether the person is a supplier's manager ordering for a dealer on this request."""
+    membership = membership_of(request)
+    return bool(getattr(membership, "assisting", False))
 
 
 def choose_company(request: HttpRequest, company_id: int) -> None:

@@ -17,6 +17,7 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     if request.user.is_authenticated and not path.startswith(("/backoffice/", "/static/")):
         membership = membership_of(request)
         context["current_membership"] = membership
+        context["assisting"] = bool(getattr(membership, "assisting", False))
         context["all_memberships"] = lambda: memberships_of(request)
         if membership is not None:
             company = membership.company

@@ -1,6 +1,18 @@
 from django.urls import path
 
-from dealerdesk.web.portal.views import auth, catalog, dashboard, invites, orders, public, team
+from dealerdesk.web.portal.views import (
+    addresses,
+    auth,
+    catalog,
+    dashboard,
+    exports,
+    invites,
+    lists,
+    orders,
+    public,
+    quick,
+    team,
+)
 
 app_name = "portal"
 
@@ -25,6 +37,8 @@ urlpatterns = [
     path("invite/<str:token>/", invites.accept, name="invite"),
     path("portal/", dashboard.dashboard, name="dashboard"),
     path("portal/company/", dashboard.switch_company, name="switch_company"),
+    path("portal/assist/", dashboard.assist, name="assist"),
+    path("portal/assist/stop/", dashboard.assist_stop, name="assist_stop"),
     path("portal/catalog/", catalog.catalog, name="catalog"),
     path("portal/contract/", catalog.switch_contract, name="switch_contract"),
     path("portal/products/<int:pk>/", catalog.product, name="product"),
@@ -32,9 +46,34 @@ urlpatterns = [
     path("portal/cart/add/", orders.cart_add, name="cart_add"),
     path("portal/cart/lines/<int:pk>/", orders.cart_line, name="cart_line"),
     path("portal/checkout/", orders.place, name="checkout"),
+    path("portal/addresses/", addresses.addresses, name="addresses"),
+    path("portal/addresses/add/", addresses.address_add, name="address_add"),
+    path("portal/addresses/<int:pk>/", addresses.address_edit, name="address_edit"),
+    path("portal/addresses/<int:pk>/default/", addresses.address_default, name="address_default"),
+    path("portal/addresses/<int:pk>/delete/", addresses.address_delete, name="address_delete"),
     path("portal/quick-order/", orders.quick_order, name="quick_order"),
     path("portal/quick-order/scan/", orders.scan, name="scan"),
+    path("portal/quick-order/suggest/", quick.quick_suggest, name="quick_suggest"),
+    path("portal/quick-order/line/", quick.quick_line, name="quick_line"),
+    path("portal/quick-order/short/", quick.quick_short, name="quick_short"),
+    path("portal/lists/", lists.index, name="shopping_lists"),
+    path("portal/lists/new/", lists.create, name="shopping_list_create"),
+    path("portal/lists/from-cart/", lists.save_cart, name="shopping_list_save_cart"),
+    path("portal/lists/add/", lists.add_product, name="shopping_list_add"),
+    path("portal/lists/<int:pk>/", lists.detail, name="shopping_list"),
+    path("portal/lists/<int:pk>/rename/", lists.rename, name="shopping_list_rename"),
+    path("portal/lists/<int:pk>/delete/", lists.delete, name="shopping_list_delete"),
+    path("portal/lists/<int:pk>/cart/", lists.to_cart, name="shopping_list_to_cart"),
+    path("portal/lists/<int:pk>/replace/", lists.replace, name="shopping_list_replace"),
+    path("portal/lists/<int:pk>/lines/<int:line_pk>/", lists.line, name="shopping_list_line"),
     path("portal/orders/", orders.orders, name="orders"),
+    path("portal/orders/repeat-last-month/", orders.repeat_month, name="repeat_month"),
+    path("portal/orders/export.csv", exports.orders_csv, name="orders_csv"),
+    path("portal/orders/export.xlsx", exports.orders_xlsx, name="orders_xlsx"),
+    path("portal/orders/<str:number>/lines.csv", exports.order_lines_csv, name="order_lines_csv"),
+    path(
+        "portal/orders/<str:number>/lines.xlsx", exports.order_lines_xlsx, name="order_lines_xlsx"
+    ),
     path("portal/orders/<str:number>/", orders.order, name="order"),
     path("portal/orders/<str:number>/proforma.pdf", orders.order_proforma, name="order_proforma"),
     path("portal/orders/<str:number>/cancel/", orders.order_cancel, name="order_cancel"),

@@ -16,6 +16,7 @@ from dealerdesk.catalog.queries import (
     scope_for_company,
 )
 from dealerdesk.offers.queries import offer_page, product_offer
+from dealerdesk.ordering.lists import list_choices
 from dealerdesk.web.portal.access import dealer, dealer_required
 from dealerdesk.web.portal.offers import choose_contract, current_contract
 from dealerdesk.web.portal.params import local_next, positive_int
@@ -85,6 +86,7 @@ def product(request: HttpRequest, pk: int) -> HttpResponse:
             "offer": offer,
             "breaks": breaks if len(breaks) > 1 else [],
             "list_url_name": "portal:catalog",
+            "shopping_lists": list_choices(company) if dealer(request).can_order else [],
         },
     )
 

@@ -9,10 +9,20 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from dealerdesk.accounts.queries import assisted_company
 from dealerdesk.catalog.queries import scope_for_company
 from dealerdesk.ordering.credit import credit_position
+from dealerdesk.ordering.history import last_month
 from dealerdesk.ordering.models import Order
-from dealerdesk.web.portal.access import choose_company, dealer, dealer_required, memberships_of
+from dealerdesk.web.portal.access import (
+    choose_company,
+    dealer,
+    dealer_required,
+    membership_of,
+    memberships_of,
+    start_assisting,
+    stop_assisting,
+)
 from dealerdesk.web.portal.params import local_next, positive_int
 
 
@@ -36,6 +46,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "catalog_size": scope.products().count(),
         "recent_orders": list(Order.objects.filter(company=company).order_by("-created_at")[:5]),
         "credit": credit_position(company),
+        "last_month": last_month(company) if membership.can_order else None,
     }
     return render(request, "portal/dashboard.html", context)
 
@@ -55,3 +66,28 @@ def switch_company(request: HttpRequest) -> HttpResponse:
     elif target.startswith("/portal/catalog/"):
         target = _without_params(target, "category", "brand", "page")
     return HttpResponseRedirect(target)
+
+
+@require_POST
+def assist(request: HttpRequest) -> HttpResponse:
+    """A sales manager starts ordering for one of their dealers (from a phone, too): the
+    portal then shows that dealer's catalog, prices, stock and cart."""
+    if not request.user.is_authenticated:
+        return redirect("portal:login")
+    company = assisted_company(request.user, positive_int(request.POST.get("company")))
+    if company is None:
+        raise Http404("No such dealer among yours")
+    start_assisting(request, company)
+    return redirect("portal:dashboard")
+
+
+@require_POST
+def assist_stop(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("portal:login")
+    membership = membership_of(request)
+    company_id = membership.company_id if membership else None
+    stop_assisting(request)
+    if company_id is not None and request.user.is_staff:
+        return redirect("backoffice:accounts_company_change", company_id)
+    return redirect("portal:dashboard")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from secrets import token_urlsafe
 from typing import Any
@@ -17,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from dealerdesk.accounts.models import Company
 from dealerdesk.catalog.queries import scope_for_company
 from dealerdesk.core.text import printable
 from dealerdesk.inventory.queries import warehouses_for
@@ -28,10 +30,21 @@ from dealerdesk.ordering.cart import (
     reorder,
     update_line,
 )
-from dealerdesk.ordering.choices import CANCELLABLE, PAYABLE, DeliveryMethod, OrderStatus
+from dealerdesk.ordering.choices import CANCELLABLE, PAYABLE, OrderStatus
+from dealerdesk.ordering.delivery import (
+    NEEDS_ADDRESS,
+    AddressError,
+    AddressInput,
+    active_options,
+    address_text,
+    addresses_of,
+    conditions,
+    save_address,
+)
 from dealerdesk.ordering.errors import OrderingError
+from dealerdesk.ordering.history import repeat_last_month
 from dealerdesk.ordering.invoice import proforma_pdf
-from dealerdesk.ordering.models import CartLine, Order
+from dealerdesk.ordering.models import CartLine, DeliveryAddress, DeliveryOption, Order
 from dealerdesk.ordering.parsing import (
     FILE_ERRORS,
     MAX_ROWS,
@@ -45,9 +58,10 @@ from dealerdesk.ordering.quick import quick_order as run_quick_order
 from dealerdesk.ordering.quick import resolve_codes
 from dealerdesk.ordering.rules import round_up
 from dealerdesk.ordering.services import Delivery, cancel_order
-from dealerdesk.web.portal.access import buyer_required, dealer, dealer_required
+from dealerdesk.web.portal.access import assisting, buyer_required, dealer, dealer_required
 from dealerdesk.web.portal.offers import current_contract
 from dealerdesk.web.portal.params import local_next, positive_int
+from dealerdesk.web.portal.repeat import report_to_dealer
 
 PAGE_SIZE = 25
 
@@ -120,15 +134,29 @@ def _count(request: HttpRequest) -> int:
     ).count()
 
 
+NEW_ADDRESS = "new"
+
+
 class CheckoutForm(forms.Form):
-    delivery_method = forms.ChoiceField(
-        label="Delivery", choices=DeliveryMethod.choices, initial=DeliveryMethod.PICKUP
-    )
+    """Delivery (an option the supplier offers, with its conditions), where to (the
+    address book or another address, which can be saved), when, and the dealer's own
+    references."""
+
+    delivery_option = forms.TypedChoiceField(label="Delivery", coerce=int, widget=forms.RadioSelect)
+    address_choice = forms.ChoiceField(label="Deliver to", required=False)
     delivery_address = forms.CharField(
-        label="Delivery address",
+        label="Address",
         required=False,
         max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": "Recipient, street, city, postcode"}
+        ),
+    )
+    save_address_as = forms.CharField(
+        label="Save to the address book as",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Shop in Lviv (optional)"}),
     )
     desired_date = forms.DateField(
         label="Desired delivery date",
@@ -143,6 +171,31 @@ class CheckoutForm(forms.Form):
     # The company the cart on the page belongs to: another tab may have switched company.
     company = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**62)
 
+    def __init__(
+        self,
+        *args: Any,
+        options: list[DeliveryOption],
+        addresses: list[DeliveryAddress],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.options = {option.pk: option for option in options}
+        self.addresses = {str(entry.pk): entry for entry in addresses}
+        option_field = self.fields["delivery_option"]
+        assert isinstance(option_field, forms.TypedChoiceField)  # noqa: S101 - declared above
+        option_field.choices = [(option.pk, option.name) for option in options]
+        address_field = self.fields["address_choice"]
+        assert isinstance(address_field, forms.ChoiceField)  # noqa: S101
+        address_field.choices = [
+            *((key, entry.label) for key, entry in self.addresses.items()),
+            (NEW_ADDRESS, "Another address"),
+        ]
+        if not self.is_bound:
+            default = next((e for e in addresses if e.is_default), None)
+            self.initial.setdefault("address_choice", str(default.pk) if default else NEW_ADDRESS)
+            if options:
+                self.initial.setdefault("delivery_option", options[0].pk)
+
     def clean_desired_date(self) -> dt.date | None:
         day: dt.date | None = self.cleaned_data.get("desired_date")
         if day is not None and day < timezone.localdate():
@@ -151,15 +204,31 @@ class CheckoutForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        method = data.get("delivery_method")
-        needs_address = method in (
-            DeliveryMethod.CARRIER,
-            DeliveryMethod.DROPSHIP,
-            DeliveryMethod.SUPPLIER,
-        )
-        if needs_address and not (data.get("delivery_address") or "").strip():
+        option = self.options.get(data.get("delivery_option") or 0)
+        data["option"] = option
+        data["address_text"] = ""
+        if option is None or option.method not in NEEDS_ADDRESS:
+            return data
+        choice = data.get("address_choice") or NEW_ADDRESS
+        if choice in self.addresses:
+            data["address_text"] = self.addresses[choice].as_text()
+        elif not address_text(data.get("delivery_address") or ""):
             self.add_error("delivery_address", "Where should it go? Give the delivery address.")
+        else:
+            data["address_text"] = address_text(data["delivery_address"])
+        if data.get("save_address_as") and choice in self.addresses:
+            self.add_error(
+                "save_address_as", "That address is in the book already; pick Another address."
+            )
         return data
+
+    def option_rows(self) -> list[tuple[Any, DeliveryOption, list[str]]]:
+        """Each radio button with its option and the conditions shown in its pop-up."""
+        rows = []
+        for radio in self["delivery_option"]:
+            option = self.options[int(radio.data["value"])]
+            rows.append((radio, option, conditions(option)))
+        return rows
 
 
 def _cart_page(
@@ -172,7 +241,9 @@ def _cart_page(
     contract = current_contract(request, company)
     view: CartView = cart_view(company, request.user, contract)
     if form is None:
-        form = CheckoutForm(initial={"submission": token_urlsafe(24), "company": company.pk})
+        form = _checkout_form(
+            company, initial={"submission": token_urlsafe(24), "company": company.pk}
+        )
     return render(
         request,
         "portal/cart/cart.html",
@@ -182,9 +253,14 @@ def _cart_page(
             "contract": contract,
             "line_errors": line_errors or {},
             "warehouses": [(w.pk, w.name) for w in warehouses_for(company)],
+            "needs_address": NEEDS_ADDRESS,
         },
         status=status,
     )
+
+
+def _checkout_form(company: Company, **kwargs: Any) -> CheckoutForm:
+    return CheckoutForm(options=active_options(), addresses=addresses_of(company), **kwargs)
 
 
 @buyer_required
@@ -195,16 +271,24 @@ def cart(request: HttpRequest) -> HttpResponse:
 @require_POST
 @buyer_required
 def cart_line(request: HttpRequest, pk: int) -> HttpResponse:
-    """Change a line's quantity or warehouse, or remove it (quantity 0)."""
+    """Change a line's quantity, warehouse or backorder flag, or remove it (quantity 0)."""
     company = dealer(request).company
     remove = "remove" in request.POST
     quantity = Decimal(0) if remove else _quantity(request.POST.get("quantity"))
     warehouse_id = positive_int(request.POST.get("warehouse"))
-    if quantity is None and warehouse_id is None:
+    backorder = {"1": True, "0": False}.get(request.POST.get("backorder", ""))
+    if quantity is None and warehouse_id is None and backorder is None:
         messages.error(request, "Type a quantity, for example 10.")
         return redirect("portal:cart")
     try:
-        update_line(company, request.user, pk, quantity=quantity, warehouse_id=warehouse_id)
+        update_line(
+            company,
+            request.user,
+            pk,
+            quantity=quantity,
+            warehouse_id=warehouse_id,
+            backorder=backorder,
+        )
     except CartLine.DoesNotExist as error:
         raise Http404("No such line in your cart") from error
     except OrderingError as error:
@@ -217,7 +301,7 @@ def cart_line(request: HttpRequest, pk: int) -> HttpResponse:
 def place(request: HttpRequest) -> HttpResponse:
     """Checkout: the cart becomes an order, or the cart page comes back saying why."""
     company = dealer(request).company
-    form = CheckoutForm(request.POST)
+    form = _checkout_form(company, data=request.POST)
     if not form.is_valid():
         return _cart_page(request, form, status=400)
     data = form.cleaned_data
@@ -236,12 +320,14 @@ def place(request: HttpRequest) -> HttpResponse:
             submission_key=data["submission"],
             contract_id=contract.pk if contract else None,
             delivery=Delivery(
-                method=data["delivery_method"],
-                address=data["delivery_address"],
+                method=data["option"].method,
+                address=data["address_text"],
                 desired_date=data["desired_date"],
+                option_id=data["option"].pk,
             ),
             po_number=data["po_number"],
             comment=data["comment"],
+            on_behalf_by=request.user if assisting(request) else None,
         )
     except OrderingError as error:
         view = cart_view(company, request.user, contract)
@@ -253,8 +339,20 @@ def place(request: HttpRequest) -> HttpResponse:
         }
         form.add_error(None, error.message)
         return _cart_page(request, form, line_errors, status=400)
+    if placed.created and data["save_address_as"]:
+        _save_to_book(request, company, data["save_address_as"], data["address_text"])
     url = reverse("portal:order", args=[placed.order.number])
     return HttpResponseRedirect(f"{url}?placed=1" if placed.created else url)
+
+
+def _save_to_book(request: HttpRequest, company: Company, label: str, text: str) -> None:
+    """Keep an address typed at checkout; the order is placed whatever happens here."""
+    try:
+        save_address(company, AddressInput(label=label, address=text), actor=request.user)
+    except AddressError as error:
+        messages.warning(request, f"The address was not saved to the book: {error.message}")
+    else:
+        messages.info(request, f"“{label}” is in your address book now.")
 
 
 # --- orders ----------------------------------------------------------------------------------
@@ -267,7 +365,7 @@ def _company_orders(request: HttpRequest) -> QuerySet[Order]:
 def _order(request: HttpRequest, number: str) -> Order:
     order = (
         _company_orders(request)
-        .select_related("contract", "placed_by", "on_behalf_by")
+        .select_related("company", "contract", "placed_by", "on_behalf_by")
         .filter(number=printable(number)[:20])
         .first()
     )
@@ -276,9 +374,19 @@ def _order(request: HttpRequest, number: str) -> Order:
     return order
 
 
-@dealer_required
-def orders(request: HttpRequest) -> HttpResponse:
-    """Order history with search (number, PO, SKU) and filters (status, dates)."""
+@dataclass(frozen=True)
+class OrderFilters:
+    """The history page's search and filters as read from the query string."""
+
+    q: str
+    status: str  # a valid status or ""
+    since: dt.date | None
+    until: dt.date | None
+
+
+def filtered_orders(request: HttpRequest) -> tuple[QuerySet[Order], OrderFilters]:
+    """The company's orders the history's search (number, PO, SKU) and filters (status,
+    dates) select, newest first; the history page and the exports share it."""
     found = _company_orders(request)
     params = request.GET
     q = " ".join(printable(params.get("q", ""))[:200].split())[:64]
@@ -294,16 +402,24 @@ def orders(request: HttpRequest) -> HttpResponse:
         found = found.filter(created_at__date__gte=since)
     if until:
         found = found.filter(created_at__date__lte=until)
-    page = Paginator(found.order_by("-created_at", "-id"), PAGE_SIZE).get_page(params.get("page"))
+    filters = OrderFilters(q, status if status in OrderStatus.values else "", since, until)
+    return found.order_by("-created_at", "-id"), filters
+
+
+@dealer_required
+def orders(request: HttpRequest) -> HttpResponse:
+    """Order history with search (number, PO, SKU) and filters (status, dates)."""
+    found, filters = filtered_orders(request)
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "portal/orders/list.html",
         {
             "page": page,
-            "q": q,
-            "status": status if status in OrderStatus.values else "",
-            "since": since,
-            "until": until,
+            "q": filters.q,
+            "status": filters.status,
+            "since": filters.since,
+            "until": filters.until,
             "statuses": OrderStatus.choices,
         },
     )
@@ -363,15 +479,20 @@ def order_again(request: HttpRequest, number: str) -> HttpResponse:
     found = _order(request, number)
     company = dealer(request).company
     report = reorder(company, request.user, found, current_contract(request, company))
-    if report.added:
-        messages.success(
-            request,
-            f"{len(report.added)} line(s) of {found.number} are in your cart at today's prices.",
-        )
-    for sku, why in report.unavailable:
-        messages.warning(request, f"{sku} was not added: {why}")
-    for sku, then, now in report.repriced:
-        messages.info(request, f"{sku} now costs {now:.2f} {report.currency} (was {then:.2f}).")
+    report_to_dealer(request, report, found.number or "")
+    return redirect("portal:cart")
+
+
+@require_POST
+@buyer_required
+def repeat_month(request: HttpRequest) -> HttpResponse:
+    """ "Repeat last month's order": every line the company ordered last month, merged."""
+    company = dealer(request).company
+    month, report = repeat_last_month(company, request.user, current_contract(request, company))
+    if month is None or report is None:
+        messages.info(request, "There were no orders last month to repeat.")
+        return redirect("portal:dashboard")
+    report_to_dealer(request, report, f"last month's orders ({month.label})")
     return redirect("portal:cart")
 
 
@@ -408,8 +529,8 @@ def quick_order(request: HttpRequest) -> HttpResponse:
         {
             "result": result,
             "header_skipped": parsed.header_skipped,
-            # What did not go in, ready to fix and send again.
-            "pasted": "\n".join(row.text for row in result.refused),
+            # What did not go in, ready to fix and send again (short rows have their offers).
+            "pasted": "\n".join(row.text for row in result.to_fix),
         }
     )
     return render(request, "portal/orders/quick.html", context)

@@ -138,3 +138,22 @@ def test_another_managers_dealer_book_is_not_shown(world: World, manager_client:
 
     assert response.status_code in (302, 404)
     assert "Secret lane" not in response.content.decode()
+
+
+def test_swapping_two_names_in_one_save_is_explained_not_a_crash(
+    world: World, manager_client: Client
+) -> None:
+    first = save_address(world.company_a, AddressInput("Shop", "Main st 1"), actor=None)
+    second = save_address(world.company_a, AddressInput("Depot", "Harbour 5"), actor=None)
+    url = bo("accounts_company_change", world.company_a.pk)
+    data = change_form_data(manager_client.get(url))
+    names = {value: key for key, value in data.items() if key.endswith("-label")}
+    data[names["Shop"]], data[names["Depot"]] = "Depot", "Shop"
+
+    response = manager_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "rename them one save at a time" in response.content.decode()
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.label, second.label) == ("Shop", "Depot")

@@ -59,3 +59,17 @@ def test_pick_a_suggestion_by_keyboard_then_take_another_warehouse(live_server, 
     assert "15 pcs of CAB-002 in the cart from North." in row.inner_text()
     line = CartLine.objects.get()
     assert (line.warehouse_id, line.quantity) == (north.pk, Decimal(15))
+
+
+def test_a_scan_the_catalog_does_not_know_says_so(live_server, page, world):
+    """A refused scan answers 404 with a fragment that says why; it must reach the page."""
+    world.buyer_a.user.set_password(f.PASSWORD)
+    world.buyer_a.user.save()
+
+    sign_in(page, live_server.url, world.buyer_a.user.email)
+    page.goto(f"{live_server.url}/portal/quick-order/")
+    page.fill("#scan-form input[name=code]", "0000000000000")
+    page.press("#scan-form input[name=code]", "Enter")
+
+    page.wait_for_selector("#scan-log >> text=no product of your catalog has this code")
+    assert not CartLine.objects.exists()

@@ -140,6 +140,20 @@ def test_a_backorder_line_may_be_raised_beyond_the_stock(world, shop):
     assert _held(order) == {world.product_a.pk: D(25)}
 
 
+def test_with_backorders_switched_off_a_backorder_line_stays_within_the_stock(
+    world, shop, settings
+):
+    order = _place(world, (world.product_a, 4), backorder=True)
+    [line] = order.lines.all()
+    settings.DEALERDESK_ALLOW_BACKORDERS = False
+
+    with pytest.raises(OrderingError) as refused:
+        _adjust(order, {line.pk: D(25)}, world)
+
+    assert refused.value.code == OrderingErrorCode.INSUFFICIENT_STOCK
+    assert _reserved(world.product_a, shop.depot) == D(4)
+
+
 def test_a_line_set_to_zero_is_dropped(world, shop, order):
     lines = _lines(order)
 
@@ -365,6 +379,27 @@ def test_the_buyer_is_told_by_e_mail(
     assert "1. CAB-001 Cable NYM 3x1.5 — 6 \u00d7 120.00 EUR = 720.00 EUR" in mail.body
     assert "Total: 864.00 EUR" in mail.body
     assert f"/portal/orders/{order.number}/" in mail.body
+
+
+def test_an_order_a_manager_placed_for_the_dealer_tells_the_dealer(
+    world, shop, mailoutbox, django_capture_on_commit_callbacks
+):
+    manager = world.manager_a.user
+    order = place_order(
+        world.company_a,
+        manager,
+        [OrderLineRequest(world.product_a.pk, D(4))],
+        submission_key="adjust-assisted",
+        on_behalf_by=manager,
+        notify=False,
+    ).order
+    [line] = order.lines.all()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _adjust(order, {line.pk: D(2)}, world)
+
+    [mail] = mailoutbox
+    assert sorted(mail.to) == sorted([manager.email, "owner@alpha.test"])
 
 
 def test_a_refused_adjustment_sends_no_mail(

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from dealerdesk.ordering.history import last_month, repeat_last_month
+from dealerdesk.ordering.history import last_month, last_month_summary, repeat_last_month
 from dealerdesk.ordering.models import CartLine, Order
 from dealerdesk.ordering.services import OrderLineRequest, cancel_order, place_order
 from dealerdesk.pricing.models import Price
@@ -47,6 +47,9 @@ def test_only_last_months_orders_are_merged(world, shop):
     assert month.label == "October 2026"
     assert len(month.orders) == 2
     assert {(line.sku, line.quantity) for line in month.lines} == {("CAB-001", 3), ("CAB-002", 5)}
+    summary = last_month_summary(world.company_a, TODAY)
+    assert summary is not None
+    assert (summary.label, summary.orders, summary.products) == ("October 2026", 2, 2)
 
 
 def test_january_looks_at_december_of_the_year_before(world, shop):
@@ -62,6 +65,7 @@ def test_no_orders_last_month_means_nothing_to_repeat(world, shop):
     _order(world, shop, 1, dt.date(2026, 11, 2), (world.product_a, 1))
 
     assert last_month(world.company_a, TODAY) is None
+    assert last_month_summary(world.company_a, TODAY) is None
     assert repeat_last_month(world.company_a, world.buyer_a.user, shop.contract, TODAY) == (
         None,
         None,

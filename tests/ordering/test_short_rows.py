@@ -16,7 +16,6 @@ from dealerdesk.ordering.models import CartLine
 from dealerdesk.ordering.parsing import ParsedRow
 from dealerdesk.ordering.quick import STOCK_CHANGED, ShortAction, quick_order, resolve_short_row
 from dealerdesk.ordering.services import Delivery, OrderLineRequest, place_order
-from dealerdesk.ordering.short import HAS_ENOUGH
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -240,8 +239,13 @@ def test_another_dealers_product_is_not_in_the_catalog(world, shop):
 # --- the display policy ---------------------------------------------------------------------
 
 
-def test_hidden_stock_offers_no_figure_only_backorder_and_has_enough(world, shop, north):
-    _policy(world, StockDisplayPolicy.HIDDEN)
+@pytest.mark.parametrize(
+    "policy", [StockDisplayPolicy.HIDDEN, StockDisplayPolicy.IN_OUT, StockDisplayPolicy.BANDED]
+)
+def test_without_exact_figures_a_row_is_never_called_short(world, shop, north, policy):
+    """A yes/no per quantity would give the figure away in a few tries: such a dealer's
+    rows go to the cart as asked, and placing the order checks the stock."""
+    _policy(world, policy)
 
     [row] = quick_order(world.company_a, world.buyer_a.user, _rows(("CAB-001", "15"))).rows
     taken = resolve_short_row(
@@ -253,42 +257,34 @@ def test_hidden_stock_offers_no_figure_only_backorder_and_has_enough(world, shop
         ShortAction.TAKE,
         take=D(10),  # what an exact dealer would have been offered
     )
+    moved = resolve_short_row(
+        world.company_a,
+        world.buyer_a.user,
+        world.product_a.pk,
+        D(999),  # more than North has: it goes in all the same, saying nothing
+        shop.depot.pk,
+        ShortAction.MOVE,
+        to=north.pk,
+    )
 
-    assert row.short is not None
-    assert row.problem == "Not enough stock in Central."
-    assert row.short.take is None
-    assert row.short.backorder
-    assert [(w.name, w.label) for w in row.short.elsewhere] == [("North", HAS_ENOUGH)]
-    assert taken.line is None  # never added: the cart would show what was there
-    assert not CartLine.objects.exists()
+    assert row.short is None
+    assert not row.problem
+    assert taken.line is None  # "what is there" is never taken: the cart would show it
+    assert moved.line is not None
+    assert {(line.warehouse_id, line.quantity) for line in CartLine.objects.all()} == {
+        (shop.depot.pk, D(15)),
+        (north.pk, D(999)),
+    }
 
 
-def test_banded_stock_offers_the_figure_only_below_the_lowest_band(world, shop, north):
+def test_banded_stock_below_the_lowest_band_is_not_offered_either(world, shop, north):
     _policy(world, StockDisplayPolicy.BANDED)
     StockLevel.objects.filter(warehouse=shop.depot, product=world.product_a).update(on_hand=D(8))
+
     [row] = quick_order(world.company_a, world.buyer_a.user, _rows(("CAB-001", "15"))).rows
-    assert row.short is not None
-    assert row.short.take == D(8)
-    assert [w.label for w in row.short.elsewhere] == [">10"]
 
-    StockLevel.objects.filter(warehouse=shop.depot, product=world.product_a).update(on_hand=D(30))
-    StockLevel.objects.filter(warehouse=north).update(on_hand=D(60))
-    [row] = quick_order(world.company_a, world.buyer_a.user, _rows(("CAB-001", "50"))).rows
-    assert row.short is not None
-    assert row.problem == "Not enough stock in Central."
-    assert row.short.take is None  # ">10" is all the dealer may know
-
-
-def test_in_or_out_offers_no_figure(world, shop, north):
-    _policy(world, StockDisplayPolicy.IN_OUT)
-    [row] = quick_order(world.company_a, world.buyer_a.user, _rows(("CAB-001", "15"))).rows
-    assert row.short is not None
-    assert row.short.take is None
-    assert [w.label for w in row.short.elsewhere] == ["In stock"]
-
-    StockLevel.objects.filter(warehouse=shop.depot, product=world.product_a).update(on_hand=D(0))
-    [row] = quick_order(world.company_a, world.buyer_a.user, _rows(("CAB-001", "15"))).rows
-    assert row.problem == "Out of stock in Central."
+    assert row.short is None
+    assert CartLine.objects.get().quantity == D(15)
 
 
 # --- backorders through to the order --------------------------------------------------------

@@ -62,6 +62,9 @@ class StockDisplayStrategy(ABC):
     policy: ClassVar[StockDisplayPolicy]
     # False: the dealer learns nothing about stock (not even incoming receipts).
     shows_stock: ClassVar[bool] = True
+    # True: the dealer sees the exact figure, so telling it whether a quantity is there
+    # gives nothing away (under the other policies repeated yes/no answers would).
+    exact_figures: ClassVar[bool] = False
 
     @abstractmethod
     def show(self, quantity: Decimal) -> StockDisplay:
@@ -73,6 +76,7 @@ class ExactDisplay(StockDisplayStrategy):
     """The number itself; also what staff see for any dealer."""
 
     policy: ClassVar[StockDisplayPolicy] = StockDisplayPolicy.EXACT
+    exact_figures: ClassVar[bool] = True
 
     def show(self, quantity: Decimal) -> StockDisplay:
         if quantity <= 0:

@@ -35,8 +35,8 @@ from dealerdesk.ordering.errors import (
 )
 from dealerdesk.ordering.invoice import format_amount
 from dealerdesk.ordering.models import Order, OrderEvent, OrderLine
-from dealerdesk.ordering.rules import quantity_problem
-from dealerdesk.ordering.services import order_payload
+from dealerdesk.ordering.rules import backorders_allowed, quantity_problem
+from dealerdesk.ordering.services import dealer_recipients, order_payload
 from dealerdesk.pricing.engine import HUNDRED, PricedLine, line_totals
 
 # Until the ERP accepts an order, its quantities may change (the same window as cancelling).
@@ -175,7 +175,8 @@ def _reserve(
                     change.line.product_id,
                     change.line.warehouse_id,
                     change.after - change.before,
-                    change.line.backorder,
+                    # a backorder only while backorders are taken
+                    change.line.backorder and backorders_allowed(),
                 )
                 for change in wanted
             ],
@@ -320,12 +321,12 @@ def _record(
 def _notify(
     order: Order, wanted: Sequence[QuantityChange], kept: Sequence[OrderLine], reason: str
 ) -> None:
-    """E-mail the buyer who placed the order once the change has committed."""
-    email = getattr(order.placed_by, "email", "")
-    if not email:
+    """E-mail the dealer (``dealer_recipients``) once the change has committed."""
+    recipients = sorted(set(dealer_recipients(order)))
+    if not recipients:
         return
     send_email_on_commit(
-        [email],
+        recipients,
         f"Order {order.number} was changed — {format_amount(order.total_gross, order.currency)}",
         "ordering/email/order_changed.txt",
         {

@@ -134,6 +134,8 @@ def _placed_by(order: Order) -> str:
     dealer = order.placed_by.email
     if order.on_behalf_by is None:
         return dealer
+    if order.on_behalf_by_id == order.placed_by_id:  # the manager ordered for the dealer
+        return f"{order.on_behalf_by.email} (your manager)"
     return f"for {dealer} by {order.on_behalf_by.email}"
 
 

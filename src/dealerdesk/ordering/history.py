@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from dealerdesk.accounts.models import Company
@@ -40,15 +41,48 @@ def _previous_month(today: dt.date) -> tuple[dt.datetime, dt.datetime, dt.date]:
     return start, end, first_last
 
 
+@dataclass(frozen=True)
+class MonthSummary:
+    """What the dashboard says about last month's orders, counted by the database."""
+
+    first_day: dt.date
+    orders: int
+    products: int  # distinct product and warehouse pairs: the lines the cart would get
+
+    @property
+    def label(self) -> str:
+        return f"{self.first_day:%B %Y}"
+
+
+def _month_orders(company: Company, today: dt.date | None) -> tuple[QuerySet[Order], dt.date]:
+    start, end, first_day = _previous_month(today or timezone.localdate())
+    orders = Order.objects.filter(
+        company=company, created_at__gte=start, created_at__lt=end
+    ).exclude(status__in=NOT_REPEATED)
+    return orders, first_day
+
+
+def last_month_summary(company: Company, today: dt.date | None = None) -> MonthSummary | None:
+    """How many orders and products last month holds (two counting queries, however many
+    orders there were); None when there were none."""
+    orders, first_day = _month_orders(company, today)
+    count = orders.count()
+    if not count:
+        return None
+    products = (
+        OrderLine.objects.filter(order__in=orders.values("pk"))
+        .values("product_id", "warehouse_id")
+        .distinct()
+        .count()
+    )
+    return MonthSummary(first_day, count, products)
+
+
 def last_month(company: Company, today: dt.date | None = None) -> MonthOfOrders | None:
     """The orders the company placed in the previous calendar month (local time), their
     lines merged by product and warehouse; None when there were none."""
-    start, end, first_day = _previous_month(today or timezone.localdate())
-    orders = list(
-        Order.objects.filter(company=company, created_at__gte=start, created_at__lt=end)
-        .exclude(status__in=NOT_REPEATED)
-        .order_by("created_at", "id")
-    )
+    found, first_day = _month_orders(company, today)
+    orders = list(found.order_by("created_at", "id"))
     if not orders:
         return None
     latest = orders[-1]

@@ -161,9 +161,12 @@ def _context(order: Order) -> dict[str, Any]:
             "email": company.email,
             "phone": company.phone,
         },
-        "delivery_method": str(DeliveryMethod(order.delivery_method).label)
-        if order.delivery_method in DeliveryMethod.values
-        else order.delivery_method,
+        "delivery_method": order.delivery_name
+        or (
+            str(DeliveryMethod(order.delivery_method).label)
+            if order.delivery_method in DeliveryMethod.values
+            else order.delivery_method
+        ),
         "delivery_address": order.delivery_address,
         "desired_date": dateformat.format(order.desired_date, "j F Y")
         if order.desired_date

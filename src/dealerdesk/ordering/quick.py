@@ -322,6 +322,9 @@ def _still_fits(
     """Whether ``quantity`` more of the product fits in what the warehouse can promise
     beside what the cart holds there; with ``visible``, only where the dealer is shown the
     figure (taking "what is there" would tell it otherwise)."""
+    if not check.strategy.exact_figures:
+        # No offer was shown to such a dealer; a direct request learns nothing either.
+        return not visible
     key = (product.pk, warehouse_id)
     here = check.available.get(key, ZERO)
     total = check.in_cart.get(key, ZERO) + quantity

@@ -282,17 +282,13 @@ def _credit(company: Company, contract: Contract, gross: Decimal) -> tuple[str, 
 
 def _confirm(order: Order, lines: Sequence[OrderLine], user: Any) -> None:
     """E-mail the buyer and the company's personal manager once the order has committed."""
-    company = order.company
-    manager = company.personal_manager
-    addresses = [getattr(user, "email", ""), manager.user.email if manager else ""]
-    if order.on_behalf_by_id is not None:
-        # Placed for the dealer: the dealer hears of it (its address, else its owners).
-        addresses += [company.email] if company.email else _owner_emails(company)
-    recipients = [address for address in addresses if address]
+    manager = order.company.personal_manager
+    recipients = [*dealer_recipients(order, user), manager.user.email if manager else ""]
+    recipients = sorted({address for address in recipients if address})
     if not recipients:
         return
     send_email_on_commit(
-        sorted(set(recipients)),
+        recipients,
         f"Order {order.number} is placed — {format_amount(order.total_gross, order.currency)}",
         "ordering/email/order_placed.txt",
         {
@@ -304,11 +300,22 @@ def _confirm(order: Order, lines: Sequence[OrderLine], user: Any) -> None:
     )
 
 
+def dealer_recipients(order: Order, buyer: Any = None) -> list[str]:
+    """Who at the dealer hears about an order: the buyer who placed it; for an order a
+    manager placed for the dealer, also the dealer itself (its address, else its owners)."""
+    buyer = buyer if buyer is not None else order.placed_by
+    addresses = [getattr(buyer, "email", "")]
+    if order.on_behalf_by_id is not None:
+        company = order.company
+        addresses += [company.email] if company.email else _owner_emails(company)
+    return [address for address in addresses if address]
+
+
 def _owner_emails(company: Company) -> list[str]:
     return list(
-        company.memberships.filter(is_active=True, role=MembershipRole.OWNER).values_list(
-            "user__email", flat=True
-        )
+        company.memberships.filter(
+            is_active=True, user__is_active=True, role=MembershipRole.OWNER
+        ).values_list("user__email", flat=True)
     )
 
 
@@ -462,6 +469,7 @@ def order_payload(order: Order, lines: Sequence[OrderLine]) -> dict[str, Any]:
         "comment": order.comment,
         "delivery": {
             "method": order.delivery_method,
+            "option": order.delivery_name,
             "address": order.delivery_address,
             "desired_date": order.desired_date,
         },

@@ -2,10 +2,10 @@
 and the ways out the dealer is offered: take what is there, order it all with the rest on
 backorder, or take it from another warehouse that has enough.
 
-Whether a line is short is decided on the exact available-to-promise; what the dealer reads
-goes through its display policy (``inventory.availability``). A figure appears only where
-the policy shows it, so "take what is there" is offered only then (the cart would show the
-quantity otherwise), and another warehouse "has enough" when the policy hides stock.
+Whether a line is short is decided on the exact available-to-promise, and only for dealers
+whose display policy shows exact figures (``inventory.availability``): for the others a
+yes/no per quantity would reveal the figure, so their lines go to the cart as asked and
+placing the order checks the stock.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from dealerdesk.ordering.models import CartLine
 from dealerdesk.ordering.rules import backorders_allowed, quantity_problem, round_down
 
 Key = tuple[int, int]  # (product id, warehouse id)
-HAS_ENOUGH = "has enough"
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ class OtherWarehouse:
 
     id: int
     name: str
-    label: str  # its stock as the dealer's policy shows it; "has enough" when it hides stock
+    label: str  # its stock as the dealer's policy shows it
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,13 @@ class StockCheck:
 
     def is_short(self, product_id: int, warehouse_id: int, total: Decimal) -> bool:
         """Whether a line of ``total`` there asks for more than there is (a line the dealer
-        has put on backorder never does)."""
+        has put on backorder never does).
+
+        Only dealers shown exact figures are told: under the banded, in/out and hidden
+        policies a yes/no per quantity would give the exact figure away in a few tries, so
+        their lines go to the cart and the stock is checked when the order is placed."""
+        if not self.strategy.exact_figures:
+            return False
         key = (product_id, warehouse_id)
         return key not in self.on_backorder and total > self.available.get(key, ZERO)
 
@@ -179,6 +184,6 @@ def _elsewhere(
         needed = quantity + check.in_cart.get(key, ZERO)
         if needed > there or quantity_problem(product, needed) is not None:
             continue
-        label = check.strategy.show(there).label if check.strategy.shows_stock else HAS_ENOUGH
+        label = check.strategy.show(there).label
         found.append(OtherWarehouse(warehouse.pk, warehouse.name, label))
     return tuple(found)

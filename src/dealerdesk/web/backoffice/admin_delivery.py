@@ -63,6 +63,14 @@ class AddressBookFormSet(BaseInlineFormSet):
         super().clean()
         labels: set[str] = set()
         defaults = 0
+        # The names rows hold now: a row may not take the name of another row that is
+        # renamed or removed in the same save (rows are saved one by one, and the database
+        # would see the name twice in between).
+        now = {
+            form.instance.pk: (form.initial.get("label") or "").strip().lower()
+            for form in self.forms
+            if form.instance.pk
+        }
         for form in self.forms:
             data = getattr(form, "cleaned_data", None)
             if not data or data.get("DELETE"):
@@ -71,6 +79,11 @@ class AddressBookFormSet(BaseInlineFormSet):
             if label in labels:
                 raise ValidationError(f"Two addresses are called “{data['label']}”.")
             labels.add(label)
+            if any(pk != form.instance.pk and held == label for pk, held in now.items()):
+                raise ValidationError(
+                    f"“{data['label']}” is another address's name until this is saved: "
+                    "rename them one save at a time."
+                )
             defaults += bool(data.get("is_default"))
         if defaults > 1:
             raise ValidationError("Only one address can be the default.")

@@ -169,6 +169,7 @@ class OrderAdmin(BackofficeAdmin):
         "total_gross",
         "po_number",
         "delivery_method",
+        "delivery_name",
         "delivery_address",
         "desired_date",
         "comment",

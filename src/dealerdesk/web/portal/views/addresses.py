@@ -85,6 +85,8 @@ def _save(request: HttpRequest, editing: DeliveryAddress | None) -> HttpResponse
     except AddressError as error:
         form.add_error(error.field if error.field in form.fields else None, error.message)
         return _page(request, form, editing, status=400)
+    except DeliveryAddress.DoesNotExist as gone:  # removed meanwhile, in another window
+        raise Http404("No such address in your address book") from gone
     messages.success(request, f"“{entry.label}” is saved.")
     return redirect("portal:addresses")
 
@@ -116,7 +118,10 @@ def address_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @buyer_required
 def address_default(request: HttpRequest, pk: int) -> HttpResponse:
     entry = _entry(request, pk)
-    make_default(dealer(request).company, entry.pk, actor=request.user)
+    try:
+        make_default(dealer(request).company, entry.pk, actor=request.user)
+    except DeliveryAddress.DoesNotExist as gone:
+        raise Http404("No such address in your address book") from gone
     messages.success(request, f"Orders go to “{entry.label}” unless you choose otherwise.")
     return redirect("portal:addresses")
 
@@ -125,6 +130,9 @@ def address_default(request: HttpRequest, pk: int) -> HttpResponse:
 @buyer_required
 def address_delete(request: HttpRequest, pk: int) -> HttpResponse:
     entry = _entry(request, pk)
-    delete_address(dealer(request).company, entry.pk, actor=request.user)
+    try:
+        delete_address(dealer(request).company, entry.pk, actor=request.user)
+    except DeliveryAddress.DoesNotExist as gone:
+        raise Http404("No such address in your address book") from gone
     messages.success(request, f"“{entry.label}” is removed; past orders keep their address.")
     return redirect("portal:addresses")

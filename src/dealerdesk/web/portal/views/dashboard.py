@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from dealerdesk.accounts.queries import assisted_company
 from dealerdesk.catalog.queries import scope_for_company
 from dealerdesk.ordering.credit import credit_position
-from dealerdesk.ordering.history import last_month
+from dealerdesk.ordering.history import last_month_summary
 from dealerdesk.ordering.models import Order
 from dealerdesk.web.portal.access import (
     choose_company,
@@ -46,7 +46,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "catalog_size": scope.products().count(),
         "recent_orders": list(Order.objects.filter(company=company).order_by("-created_at")[:5]),
         "credit": credit_position(company),
-        "last_month": last_month(company) if membership.can_order else None,
+        "last_month": last_month_summary(company) if membership.can_order else None,
     }
     return render(request, "portal/dashboard.html", context)
 
@@ -61,6 +61,9 @@ def switch_company(request: HttpRequest) -> HttpResponse:
     choose_company(request, company_id)
     target = local_next(request) or ""
     # Pages of one company's objects make no sense for another: land on the section root.
+    for section in ("/portal/lists/", "/portal/addresses/"):
+        if target.startswith(section):
+            target = section
     if not target or target.startswith(("/portal/products/", "/portal/team/")):
         target = reverse("portal:dashboard")
     elif target.startswith("/portal/catalog/"):

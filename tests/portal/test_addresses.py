@@ -172,3 +172,23 @@ def test_an_order_below_the_options_minimum_comes_back_with_the_reason(
     assert response.status_code == 400
     assert "Carrier takes orders from 1,000.00 EUR (net); add 760.00 EUR" in text(response)
     assert not Order.objects.exists()
+
+
+def test_the_cart_says_which_options_this_cart_does_not_meet(
+    world,
+    client_for,
+    shop,  # noqa: F811
+    delivery_options,
+):
+    pickup = delivery_options[DeliveryMethod.PICKUP]
+    pickup.currency, pickup.min_order_net = "EUR", 1000
+    pickup.save()
+    client = client_for(world.buyer_a.user)
+    client.post("/portal/cart/add/", {"product": world.product_a.pk, "quantity": "2"})
+
+    page = text(client.get("/portal/cart/"))
+
+    assert f"{pickup.name} takes orders from 1,000.00 EUR (net); add 760.00 EUR" in page
+    pickup_radio = page.split(f'name="delivery_option" value="{pickup.pk}"')[1].split(">")[0]
+    assert "disabled" in pickup_radio
+    assert "checked" not in pickup_radio  # the form starts on an option the cart meets

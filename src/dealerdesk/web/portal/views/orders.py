@@ -39,6 +39,7 @@ from dealerdesk.ordering.delivery import (
     address_text,
     addresses_of,
     conditions,
+    delivery_problem,
     save_address,
 )
 from dealerdesk.ordering.errors import OrderingError
@@ -180,6 +181,7 @@ class CheckoutForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.options = {option.pk: option for option in options}
+        self.unavailable: dict[int, str] = {}
         self.addresses = {str(entry.pk): entry for entry in addresses}
         option_field = self.fields["delivery_option"]
         assert isinstance(option_field, forms.TypedChoiceField)  # noqa: S101 - declared above
@@ -222,13 +224,27 @@ class CheckoutForm(forms.Form):
             )
         return data
 
-    def option_rows(self) -> list[tuple[Any, DeliveryOption, list[str]]]:
-        """Each radio button with its option and the conditions shown in its pop-up."""
+    def option_rows(self) -> list[tuple[Any, DeliveryOption, list[str], str]]:
+        """Each radio button with its option, the conditions shown in its pop-up, and why
+        this cart cannot go that way (``unavailable``, set by the cart page) if it cannot."""
         rows = []
         for radio in self["delivery_option"]:
             option = self.options[int(radio.data["value"])]
-            rows.append((radio, option, conditions(option)))
+            rows.append((radio, option, conditions(option), self.unavailable.get(option.pk, "")))
         return rows
+
+    def check_against(self, net: Decimal, currency: str) -> None:
+        """Note the options this cart does not meet (minimum order), and start on one it
+        does; placing the order checks again."""
+        today = timezone.localdate()
+        self.unavailable = {
+            pk: problem
+            for pk, option in self.options.items()
+            if (problem := delivery_problem(option, net, currency, None, today))
+        }
+        if not self.is_bound and self.initial.get("delivery_option") in self.unavailable:
+            usable = [pk for pk in self.options if pk not in self.unavailable]
+            self.initial["delivery_option"] = usable[0] if usable else None
 
 
 def _cart_page(
@@ -244,6 +260,8 @@ def _cart_page(
         form = _checkout_form(
             company, initial={"submission": token_urlsafe(24), "company": company.pk}
         )
+    if view.total_net is not None:
+        form.check_against(view.total_net.amount, view.total_net.currency.code)
     return render(
         request,
         "portal/cart/cart.html",

@@ -344,7 +344,7 @@ def create_invite(
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
-        _lock_company(company.pk)  # one invitation at a time per company: no twin links
+        lock_company(company.pk)  # one invitation at a time per company: no twin links
         existing_user = User.objects.filter(email__iexact=email).first()
         if existing_user is not None and existing_user.is_staff:
             raise AccountsError(AccountsErrorCode.STAFF_EMAIL)
@@ -498,8 +498,9 @@ def revoke_invite(invite: Invite, *, by: User) -> bool:
 # --- team ---------------------------------------------------------------------------------
 
 
-def _lock_company(company_id: int) -> None:
-    """Serialise changes to one company's people (who is owner, who is invited)."""
+def lock_company(company_id: int) -> None:
+    """Inside a transaction: one change at a time to what a company owns as a whole (who is
+    owner or invited, its shopping lists, its address book), so its limits hold exactly."""
     Company.objects.select_for_update().filter(pk=company_id).values_list("pk").first()
 
 
@@ -518,7 +519,7 @@ def change_member_role(membership: Membership, *, role: str, by: User) -> None:
     if role not in MembershipRole.values:
         raise ValidationError({"role": "Choose one of the roles."})
     with transaction.atomic():
-        _lock_company(membership.company_id)  # owners changing each other take turns
+        lock_company(membership.company_id)  # owners changing each other take turns
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
         if (
             locked.role == MembershipRole.OWNER
@@ -543,7 +544,7 @@ def change_member_role(membership: Membership, *, role: str, by: User) -> None:
 def set_member_active(membership: Membership, *, active: bool, by: User) -> None:
     """Give or take away a colleague's access to this company (not their whole account)."""
     with transaction.atomic():
-        _lock_company(membership.company_id)
+        lock_company(membership.company_id)
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
         if not active:
             if locked.user_id == by.pk:

@@ -102,6 +102,25 @@ class CatalogScope:
             condition |= single
         return Product.objects.filter(condition, is_active=True)
 
+    def product(self, product_id: int | None) -> Product | None:
+        """The active product ``product_id`` if it is in scope; None for any other id."""
+        return None if product_id is None else self.products().filter(pk=product_id).first()
+
+    def retired(self, product_ids: Iterable[int]) -> set[int]:
+        """Of ``product_ids``, the retired products the scope would show if they were still
+        sold (so "no longer sold" is said only of products the dealer could see)."""
+        ids = set(product_ids)
+        if not ids:
+            return set()
+        return {
+            pk
+            for pk, category_id in Product.objects.filter(pk__in=ids, is_active=False).values_list(
+                "pk", "category_id"
+            )
+            if category_id in self.category_ids
+            or (pk in self.product_ids and category_id not in self.hidden_category_ids)
+        }
+
     def subtree_ids(self, path: str) -> list[int]:
         """Every category at or below ``path``."""
         return [pk for pk, other in self.paths.items() if other.startswith(path)]

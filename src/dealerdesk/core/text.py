@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # Legal-form words that do not tell one company from another ("Acme LLC" == "ACME").
 _LEGAL_FORMS = {
@@ -75,6 +76,13 @@ def company_key(name: str) -> str:
 def collapse_spaces(value: str) -> str:
     """Trim and collapse runs of white space to one space."""
     return " ".join(value.split())
+
+
+def name_in_use(names: Iterable[str], name: str) -> bool:
+    """Whether ``name`` is one of ``names`` whatever the case. Compared here with Unicode
+    case folding: SQLite's LOWER() folds ASCII letters only."""
+    key = name.casefold()
+    return any(other.casefold() == key for other in names)
 
 
 def printable(text: str) -> str:

@@ -34,6 +34,7 @@ from dealerdesk.ordering.errors import (
     LineProblem,
     OrderingError,
     OrderingErrorCode,
+    gone,
 )
 from dealerdesk.ordering.models import Cart, CartLine
 from dealerdesk.ordering.rules import backorders_allowed, quantity_problem
@@ -82,7 +83,7 @@ def add_to_cart(
     ordered in (the total of the line is what is checked), a warehouse it may not use and a
     backorder when backorders are not taken.
     """
-    product = scope_for_company(company).products().filter(pk=product_id).first()
+    product = scope_for_company(company).product(product_id)
     if product is None:
         _refuse(LineProblem.NOT_IN_CATALOG, product_id)
     if backorder and not backorders_allowed():
@@ -456,18 +457,9 @@ def repeat_lines(
     the dealer may still use it, else the default one; report what was left out and why,
     and which lines cost something else today than their ``unit_price`` (in ``currency``;
     compared only under a contract in that currency)."""
-    products = {
-        p.pk: p
-        for p in scope_for_company(company)
-        .products()
-        .filter(pk__in={line.product_id for line in lines})
-    }
-    missing = {line.product_id for line in lines} - set(products)
-    retired = (
-        set(Product.objects.filter(pk__in=missing, is_active=False).values_list("pk", flat=True))
-        if missing
-        else set()
-    )
+    scope = scope_for_company(company)
+    products = {p.pk: p for p in scope.products().filter(pk__in={x.product_id for x in lines})}
+    retired = scope.retired({line.product_id for line in lines} - set(products))
     allowed = {w.pk: w for w in warehouses_for(company)}
     default = default_warehouse_for(company)
     unavailable: list[tuple[str, str]] = []
@@ -477,10 +469,7 @@ def repeat_lines(
         product = products.get(line.product_id)
         warehouse = allowed.get(line.warehouse_id or 0) or default
         if product is None:
-            gone = (
-                LineProblem.INACTIVE if line.product_id in retired else LineProblem.NOT_IN_CATALOG
-            )
-            unavailable.append((line.sku, LINE_MESSAGES[gone]))
+            unavailable.append((line.sku, LINE_MESSAGES[gone(line.product_id in retired)]))
         elif warehouse is None:
             unavailable.append((line.sku, LINE_MESSAGES[LineProblem.WAREHOUSE_NOT_ALLOWED]))
         else:

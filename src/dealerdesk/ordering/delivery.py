@@ -15,13 +15,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
 
 from dealerdesk.accounts.models import Company
+from dealerdesk.accounts.services import lock_company
 from dealerdesk.core import audit
 from dealerdesk.core.models import AuditAction
 from dealerdesk.core.money import round_money
-from dealerdesk.core.text import printable
+from dealerdesk.core.text import collapse_spaces, name_in_use, printable
 from dealerdesk.ordering.choices import DeliveryMethod
 from dealerdesk.ordering.invoice import format_amount
 from dealerdesk.ordering.models import DeliveryAddress, DeliveryOption
@@ -31,6 +31,8 @@ NEEDS_ADDRESS = frozenset(
     {DeliveryMethod.SUPPLIER, DeliveryMethod.CARRIER, DeliveryMethod.DROPSHIP}
 )
 MAX_ADDRESSES = 100
+# What the audit log keeps of an address.
+AUDITED = ("label", "recipient", "phone", "address", "is_default")
 
 
 def active_options() -> list[DeliveryOption]:
@@ -112,7 +114,7 @@ def delivery_problem(
 def address_text(text: str) -> str:
     """An address as typed, tidied: one line per line (any line ending), spaces squeezed,
     blank lines and unprintable characters dropped, at most 1,000 characters."""
-    lines = (" ".join(printable(line).split()) for line in text.splitlines())
+    lines = (collapse_spaces(printable(line)) for line in text.splitlines())
     return "\n".join(line for line in lines if line)[:1000]
 
 
@@ -133,7 +135,7 @@ class AddressInput:
 
     def cleaned(self) -> AddressInput:
         def one_line(value: str, limit: int) -> str:
-            return " ".join(printable(value).split())[:limit]
+            return collapse_spaces(printable(value))[:limit]
 
         return AddressInput(
             label=one_line(self.label, 100),
@@ -163,15 +165,13 @@ def save_address(
     if not data.address:
         raise AddressError("address", "Write the address: street, city, postcode.")
     with transaction.atomic():
-        Company.objects.select_for_update().filter(pk=company.pk).first()
+        lock_company(company.pk)
         book = DeliveryAddress.objects.filter(company=company)
         entry = book.get(pk=address_id) if address_id is not None else None
         if entry is None and book.count() >= MAX_ADDRESSES:
             raise AddressError("label", f"An address book holds at most {MAX_ADDRESSES} addresses.")
-        same = book.annotate(key=Lower("label")).filter(key=data.label.lower())
-        if entry is not None:
-            same = same.exclude(pk=entry.pk)
-        if same.exists():
+        others = book.exclude(pk=entry.pk) if entry is not None else book
+        if name_in_use(others.values_list("label", flat=True), data.label):
             raise AddressError("label", f"There is already an address called “{data.label}”.")
         before = _snapshot(entry) if entry else None
         entry = entry or DeliveryAddress(company=company)
@@ -221,8 +221,9 @@ def make_default(company: Company, address_id: int, *, actor: Any) -> DeliveryAd
     return entry
 
 
-def delete_address(company: Company, address_id: int, *, actor: Any) -> None:
-    """Remove an address from the book (orders keep the text they were sent to)."""
+def delete_address(company: Company, address_id: int, *, actor: Any) -> DeliveryAddress:
+    """Remove an address from the book (orders keep the text they were sent to); returns
+    it as it was."""
     with transaction.atomic():
         entry = DeliveryAddress.objects.select_for_update().get(company=company, pk=address_id)
         before = _snapshot(entry)
@@ -241,13 +242,8 @@ def delete_address(company: Company, address_id: int, *, actor: Any) -> None:
             if successor is not None:
                 successor.is_default = True
                 successor.save(update_fields=["is_default", "updated_at"])
+    return entry
 
 
 def _snapshot(entry: DeliveryAddress) -> dict[str, Any]:
-    return {
-        "label": entry.label,
-        "recipient": entry.recipient,
-        "phone": entry.phone,
-        "address": entry.address,
-        "is_default": entry.is_default,
-    }
+    return audit.snapshot(entry, AUDITED)

@@ -77,6 +77,12 @@ LINE_MESSAGES: dict[LineProblem, str] = {
 }
 
 
+def gone(retired: bool) -> LineProblem:
+    """Why a product the dealer asks for is not in its catalog now: retired, or not (or no
+    longer) in the catalog."""
+    return LineProblem.INACTIVE if retired else LineProblem.NOT_IN_CATALOG
+
+
 @dataclass(frozen=True)
 class LineError:
     """What is wrong with one line; ``index`` is its position in what was submitted."""

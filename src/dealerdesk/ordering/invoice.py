@@ -13,6 +13,7 @@ screen, on paper and in the PDF.
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -97,10 +98,8 @@ def amount_in_words(amount: Decimal, currency: str) -> str:
     whole = int(abs(value))
     words = None
     if places == 2:
-        try:
+        with suppress(NotImplementedError):  # a currency num2words does not spell
             words = num2words(value, lang="en", to="currency", currency=code, separator=" and")
-        except NotImplementedError:
-            words = None
         if words is not None and code in _PLURALS and whole != 1:
             singular, plural = _PLURALS[code]
             words = re.sub(rf"\b{singular}\b", plural, words, count=1)

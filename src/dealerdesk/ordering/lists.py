@@ -23,14 +23,15 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from dealerdesk.accounts.models import Company
+from dealerdesk.accounts.services import lock_company
 from dealerdesk.catalog.models import Product
 from dealerdesk.catalog.queries import scope_for_company
 from dealerdesk.core.money import Money
-from dealerdesk.core.text import printable
+from dealerdesk.core.text import collapse_spaces, name_in_use, printable
 from dealerdesk.inventory.queries import WarehouseAvailability
 from dealerdesk.offers.queries import Offer, offers_for
 from dealerdesk.ordering.cart import ReorderReport, RepeatedLine, repeat_lines
-from dealerdesk.ordering.errors import LINE_MESSAGES, LineProblem
+from dealerdesk.ordering.errors import LINE_MESSAGES, LineProblem, gone
 from dealerdesk.ordering.models import CartLine, OrderLine, ShoppingList, ShoppingListLine
 from dealerdesk.ordering.rules import MAX_LINE_QUANTITY, quantity_problem, round_up
 from dealerdesk.pricing.engine import line_totals
@@ -80,7 +81,7 @@ class ListError(Exception):
 def clean_name(raw: str) -> str:
     """The name as it is kept: printable characters, single spaces, no ends; refused when
     empty or longer than the column (never cut: the dealer would not find it again)."""
-    name = " ".join(printable(raw).split())
+    name = collapse_spaces(printable(raw))
     if not name:
         raise ListError(ListErrorCode.NAME_EMPTY)
     if len(name) > MAX_NAME_LENGTH:
@@ -92,23 +93,17 @@ def clean_name(raw: str) -> str:
 
 
 def _check_name_free(company: Company, name: str, *, other_than: int | None = None) -> None:
-    # Compared in Python: SQLite's LOWER() folds ASCII only, and a company has few lists.
-    # The database constraint (company, LOWER(name)) still catches a race.
+    # A company has few lists; the constraint (company, LOWER(name)) still catches a race.
     names = ShoppingList.objects.filter(company=company)
     if other_than is not None:
         names = names.exclude(pk=other_than)
-    if any(n.casefold() == name.casefold() for n in names.values_list("name", flat=True)):
+    if name_in_use(names.values_list("name", flat=True), name):
         raise ListError(ListErrorCode.NAME_TAKEN)
-
-
-def _lock_company(company: Company) -> None:
-    """Serialise list creation per company, so that the limit is exact."""
-    Company.objects.select_for_update().filter(pk=company.pk).values_list("pk").first()
 
 
 def _new_list(company: Company, user: Any, name: str) -> ShoppingList:
     """Inside a transaction: a new, empty list after checking the limit and the name."""
-    _lock_company(company)
+    lock_company(company.pk)
     if ShoppingList.objects.filter(company=company).count() >= MAX_LISTS:
         raise ListError(ListErrorCode.TOO_MANY_LISTS)
     _check_name_free(company, name)
@@ -224,7 +219,7 @@ def _check_quantity(product: Product, quantity: Decimal) -> None:
 def add_product(company: Company, list_id: int, product_id: int, quantity: Decimal) -> AddedToList:
     """Add a product of the dealer's catalog, ``quantity`` rounded up to whole packs; a
     product already on the list gets the quantity added to its line."""
-    product = scope_for_company(company).products().filter(pk=product_id).first()
+    product = scope_for_company(company).product(product_id)
     if product is None:
         raise ListError(ListErrorCode.NOT_IN_CATALOG)
     added = _rounded(product, quantity)
@@ -315,8 +310,7 @@ def _cart_lines(
     skipped: list[tuple[str, str]] = []
     for product, warehouse_id, quantity in merged.values():
         if product.pk not in visible:
-            problem = LineProblem.NOT_IN_CATALOG if product.is_active else LineProblem.INACTIVE
-            skipped.append((product.sku, LINE_MESSAGES[problem]))
+            skipped.append((product.sku, LINE_MESSAGES[gone(not product.is_active)]))
             continue
         found = quantity_problem(product, quantity)
         if found is not None:
@@ -481,8 +475,7 @@ def _stock_for(line: ShoppingListLine, offer: Offer | None) -> WarehouseAvailabi
 
 def _problem(line: ShoppingListLine, offer: Offer | None, contract: Contract | None) -> str:
     if offer is None:
-        problem = LineProblem.NOT_IN_CATALOG if line.product.is_active else LineProblem.INACTIVE
-        return LINE_MESSAGES[problem]
+        return LINE_MESSAGES[gone(not line.product.is_active)]
     found = quantity_problem(line.product, line.quantity)
     if found is not None:
         return found[1]

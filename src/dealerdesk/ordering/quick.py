@@ -44,7 +44,6 @@ from dealerdesk.ordering.short import (
     cart_quantities,
     short_offer,
     stock_check,
-    visible_figure,
 )
 from dealerdesk.pricing.engine import PricedLine
 from dealerdesk.pricing.models import Contract
@@ -135,12 +134,8 @@ def _unseen(scope: CatalogScope, keys: set[str]) -> dict[str, str]:
             code__in=list(gtins)
         ).values_list("code", "product_id", "product__is_active", "product__category_id")
     ]
-    reasons: dict[str, str] = {}
-    for key, pk, active, category_id in matches:
-        visible = category_id in scope.category_ids or pk in scope.product_ids
-        if visible and not active:
-            reasons[key] = LINE_MESSAGES[LineProblem.INACTIVE]
-    return reasons
+    retired = scope.retired(pk for _, pk, active, _ in matches if not active)
+    return {key: LINE_MESSAGES[LineProblem.INACTIVE] for key, pk, _, _ in matches if pk in retired}
 
 
 def check_rows(company: Company, parsed: Sequence[ParsedRow]) -> list[QuickRow]:
@@ -276,7 +271,7 @@ def resolve_short_row(
     Raises ``OrderingError`` for a product outside the catalog, a quantity it cannot be
     ordered in, a warehouse the dealer may not use, or a backorder when none are taken.
     """
-    product = scope_for_company(company).products().filter(pk=product_id).first()
+    product = scope_for_company(company).product(product_id)
     if product is None:
         _refuse(LineProblem.NOT_IN_CATALOG, product_id)
     found = quantity_problem(product, quantity)
@@ -294,8 +289,12 @@ def resolve_short_row(
             f"{names[warehouse_id]}, on backorder.",
             line,
         )
+    # Offers are made to dealers shown exact stock only (``StockCheck.is_short``); asked
+    # directly, "what is there" is never taken for the others, and "from another warehouse"
+    # goes to the cart unchecked, as any line does: neither tells them a figure.
+    exact = check.strategy.exact_figures
     if action == ShortAction.TAKE:
-        if take is None or not _still_fits(check, product, warehouse_id, take, visible=True):
+        if take is None or not exact or not _still_fits(check, product, warehouse_id, take):
             return _renewed(check, product, warehouse_id, quantity)
         line = add_to_cart(company, user, product.pk, take, warehouse_id)
         return ShortOutcome(
@@ -303,7 +302,11 @@ def resolve_short_row(
             f"{names[warehouse_id]}.",
             line,
         )
-    if to is None or to == warehouse_id or not _still_fits(check, product, to, quantity):
+    if (
+        to is None
+        or to == warehouse_id
+        or (exact and not _still_fits(check, product, to, quantity))
+    ):
         return _renewed(check, product, warehouse_id, quantity)
     line = add_to_cart(company, user, product.pk, quantity, to)
     return ShortOutcome(
@@ -311,25 +314,12 @@ def resolve_short_row(
     )
 
 
-def _still_fits(
-    check: StockCheck,
-    product: Product,
-    warehouse_id: int,
-    quantity: Decimal,
-    *,
-    visible: bool = False,
-) -> bool:
+def _still_fits(check: StockCheck, product: Product, warehouse_id: int, quantity: Decimal) -> bool:
     """Whether ``quantity`` more of the product fits in what the warehouse can promise
-    beside what the cart holds there; with ``visible``, only where the dealer is shown the
-    figure (taking "what is there" would tell it otherwise)."""
-    if not check.strategy.exact_figures:
-        # No offer was shown to such a dealer; a direct request learns nothing either.
-        return not visible
+    beside what the cart holds there."""
     key = (product.pk, warehouse_id)
     here = check.available.get(key, ZERO)
     total = check.in_cart.get(key, ZERO) + quantity
-    if visible and visible_figure(check.strategy.show(here), here) is None:
-        return False
     return quantity > 0 and total <= here and quantity_problem(product, total) is None
 
 

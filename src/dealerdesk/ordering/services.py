@@ -25,7 +25,7 @@ from dealerdesk.accounts.choices import CreditPolicy, MembershipRole
 from dealerdesk.accounts.models import Company
 from dealerdesk.accounts.queries import assisted_company
 from dealerdesk.catalog.models import Product
-from dealerdesk.catalog.queries import CatalogScope, scope_for_company
+from dealerdesk.catalog.queries import scope_for_company
 from dealerdesk.core import audit, outbox
 from dealerdesk.core.mail import send_email_on_commit
 from dealerdesk.core.models import AuditAction
@@ -43,6 +43,7 @@ from dealerdesk.ordering.errors import (
     LineProblem,
     OrderingError,
     OrderingErrorCode,
+    gone,
 )
 from dealerdesk.ordering.invoice import format_amount
 from dealerdesk.ordering.models import DeliveryOption, Order, OrderEvent, OrderLine
@@ -326,7 +327,7 @@ def _check_lines(
     scope = scope_for_company(company, cached=False)
     ids = {line.product_id for line in lines}
     products = {p.pk: p for p in scope.products().filter(pk__in=ids)}
-    inactive = _inactive_in_scope(scope, ids - set(products))
+    retired = scope.retired(ids - set(products))
     warehouses = warehouses_for(company, cached=False)
     allowed = {w.pk for w in warehouses}
     default = default_warehouse_for(company, warehouses, cached=False)
@@ -336,9 +337,7 @@ def _check_lines(
     for index, line in enumerate(lines):
         product = products.get(line.product_id)
         if product is None:
-            problem = (
-                LineProblem.INACTIVE if line.product_id in inactive else LineProblem.NOT_IN_CATALOG
-            )
+            problem = gone(line.product_id in retired)
             problems.append(LineError(index, line.product_id, problem, LINE_MESSAGES[problem]))
             continue
         found = quantity_problem(product, line.quantity)
@@ -373,20 +372,6 @@ def _check_lines(
             OrderingErrorCode.LINES_INVALID, tuple(sorted(problems, key=lambda e: e.index))
         )
     return checked
-
-
-def _inactive_in_scope(scope: CatalogScope, ids: set[int]) -> set[int]:
-    """Of ``ids``, the products the dealer would see if they were still sold."""
-    if not ids:
-        return set()
-    return {
-        pk
-        for pk, category_id in Product.objects.filter(pk__in=ids, is_active=False).values_list(
-            "pk", "category_id"
-        )
-        if category_id in scope.category_ids
-        or (pk in scope.product_ids and category_id not in scope.hidden_category_ids)
-    }
 
 
 def _reserve(

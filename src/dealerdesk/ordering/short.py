@@ -19,7 +19,6 @@ from dealerdesk.accounts.models import Company
 from dealerdesk.catalog.models import Product
 from dealerdesk.inventory.availability import (
     ZERO,
-    StockDisplay,
     StockDisplayStrategy,
     display_strategy_for,
     format_quantity,
@@ -115,16 +114,6 @@ def stock_check(company: Company, product_ids: Iterable[int], lines: CartQuantit
     )
 
 
-def visible_figure(shown: StockDisplay, available: Decimal) -> Decimal | None:
-    """The quantity the dealer is shown, when its policy shows a number at all: always
-    under the exact policy, at or below the lowest band under the banded one."""
-    if shown.exact is not None:
-        return shown.exact
-    if shown.in_stock and shown.label == format_quantity(available):
-        return available
-    return None
-
-
 def short_offer(
     check: StockCheck, product: Product, warehouse_id: int, quantity: Decimal, *, adding: bool
 ) -> ShortOffer:
@@ -139,34 +128,28 @@ def short_offer(
     here = check.available.get(key, ZERO)
     already = check.in_cart.get(key, ZERO) if adding else ZERO
     name = next((w.name for w in check.warehouses if w.pk == warehouse_id), "this warehouse")
-    shown = check.strategy.show(here)
-    figure = visible_figure(shown, here)
     fits = round_down(product, here)
     take = fits - already
-    can_take = (
-        figure is not None and take > 0 and take < quantity and not quantity_problem(product, fits)
-    )
+    can_take = take > 0 and take < quantity and not quantity_problem(product, fits)
     return ShortOffer(
         product=product,
         warehouse_id=warehouse_id,
         warehouse_name=name,
         quantity=quantity,
         in_cart=already,
-        reason=_reason(shown, figure, name, already),
+        reason=_reason(here, name, already),
         take=take if can_take else None,
         backorder=backorders_allowed(),
         elsewhere=_elsewhere(check, product, warehouse_id, quantity),
     )
 
 
-def _reason(shown: StockDisplay, figure: Decimal | None, name: str, already: Decimal) -> str:
-    if shown.in_stock is False:
+def _reason(here: Decimal, name: str, already: Decimal) -> str:
+    """Why the line is short, with the figure: offers are made to dealers shown exact
+    stock only (``StockCheck.is_short``)."""
+    if here <= 0:
         return f"Out of stock in {name}."
-    if figure is None:
-        return f"Not enough stock in {name}."
-    text = LINE_MESSAGES[LineProblem.SHORT].format(
-        available=format_quantity(figure), warehouse=name
-    )
+    text = LINE_MESSAGES[LineProblem.SHORT].format(available=format_quantity(here), warehouse=name)
     if already:
         text += f" Your cart holds {format_quantity(already)} from there already."
     return text

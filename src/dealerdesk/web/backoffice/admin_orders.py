@@ -25,7 +25,13 @@ from dealerdesk.ordering.errors import OrderingError, OrderingErrorCode
 from dealerdesk.ordering.invoice import format_amount
 from dealerdesk.ordering.models import Order, OrderEvent, OrderLine
 from dealerdesk.ordering.services import approve_order, reject_order
-from dealerdesk.web.backoffice.base import AUDIT_SOURCE, CHANGE, BackofficeAdmin
+from dealerdesk.web.backoffice.base import (
+    AUDIT_SOURCE,
+    CHANGE,
+    READ_ONLY,
+    BackofficeAdmin,
+    BackofficeTabularInline,
+)
 from dealerdesk.web.backoffice.pages import form_page
 from dealerdesk.web.backoffice.site import backoffice_site
 
@@ -33,10 +39,23 @@ from dealerdesk.web.backoffice.site import backoffice_site
 DECIDE: frozenset[str] = frozenset({"view", CHANGE})
 
 
-class OrderLineInline(admin.TabularInline[OrderLine, Order]):
-    model = OrderLine
+class OrderRecordInline(BackofficeTabularInline):
+    """An order's lines or timeline: read by whoever may see the order, changed by nobody
+    (staff change quantities through "Adjust quantities", which checks and records it)."""
+
     extra = 0
-    can_delete = False
+    admin_permissions = READ_ONLY
+    manager_permissions = READ_ONLY
+
+    def scope_for_manager(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(order__company__in=companies_for_staff(request.user))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields
+
+
+class OrderLineInline(OrderRecordInline):
+    model = OrderLine
     fields = (
         "number",
         "sku",
@@ -47,27 +66,11 @@ class OrderLineInline(admin.TabularInline[OrderLine, Order]):
         "vat_rate",
         "line_net",
     )
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
-class OrderEventInline(admin.TabularInline[OrderEvent, Order]):
+class OrderEventInline(OrderRecordInline):
     model = OrderEvent
-    extra = 0
-    can_delete = False
     fields = ("at", "status", "actor", "note")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class DecisionForm(forms.Form):

@@ -7,7 +7,8 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from dealerdesk.accounts.choices import MembershipRole
@@ -141,6 +142,24 @@ def role_required(
 owner_required = role_required(lambda m: m.can_manage_team, "portal/owner_only.html")
 # Only owners and buyers change the cart and place orders.
 buyer_required = role_required(lambda m: m.can_order, "portal/buyers_only.html")
+
+
+def not_found_as_404(*missing: type[ObjectDoesNotExist]) -> Callable[[ViewFunc], ViewFunc]:
+    """The view answers 404 when a service raises one of ``missing`` (``DoesNotExist``):
+    services scope every read by company, so another company's object and one removed
+    since the page was shown look the same, and neither is the dealer's to see."""
+
+    def decorate(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                return view(request, *args, **kwargs)
+            except missing as error:
+                raise Http404("No such thing in your company") from error
+
+        return wrapper
+
+    return decorate
 
 
 def dealer(request: HttpRequest) -> Membership:

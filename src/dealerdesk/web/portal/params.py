@@ -1,9 +1,13 @@
-"""Reading what a browser sends: ids, and the page to go back to."""
+"""Reading what a browser sends: ids, quantities, and the page to go back to."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from dealerdesk.ordering.parsing import ROW_ERRORS, read_quantity
 
 MAX_ID = 2**62  # above any database id; bigger numbers are not ids
 
@@ -16,6 +20,15 @@ def positive_int(raw: str | None) -> int | None:
     except ValueError:
         return None
     return number if 0 < number < MAX_ID else None
+
+
+def typed_quantity(raw: str | None) -> tuple[Decimal | None, str]:
+    """A quantity typed into one box, read as quick order reads a pasted one ("2,5" is two
+    and a half, "1,000" is refused as ambiguous): (quantity, "") or (None, why not)."""
+    quantity, error = read_quantity(raw or "")
+    if quantity is None:
+        return None, ROW_ERRORS.get(error, "Type a quantity, for example 10.")
+    return quantity, ""
 
 
 def local_next(request: HttpRequest) -> str | None:

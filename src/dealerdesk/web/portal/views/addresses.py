@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -18,7 +18,12 @@ from dealerdesk.ordering.delivery import (
     save_address,
 )
 from dealerdesk.ordering.models import DeliveryAddress
-from dealerdesk.web.portal.access import buyer_required, dealer, dealer_required
+from dealerdesk.web.portal.access import (
+    buyer_required,
+    dealer,
+    dealer_required,
+    not_found_as_404,
+)
 
 
 class AddressForm(forms.Form):
@@ -41,13 +46,6 @@ class AddressForm(forms.Form):
             phone=data["phone"],
             is_default=data["is_default"],
         )
-
-
-def _entry(request: HttpRequest, pk: int) -> DeliveryAddress:
-    entry = DeliveryAddress.objects.filter(company=dealer(request).company, pk=pk).first()
-    if entry is None:
-        raise Http404("No such address in your address book")
-    return entry
 
 
 def _page(
@@ -85,8 +83,6 @@ def _save(request: HttpRequest, editing: DeliveryAddress | None) -> HttpResponse
     except AddressError as error:
         form.add_error(error.field if error.field in form.fields else None, error.message)
         return _page(request, form, editing, status=400)
-    except DeliveryAddress.DoesNotExist as gone:  # removed meanwhile, in another window
-        raise Http404("No such address in your address book") from gone
     messages.success(request, f"“{entry.label}” is saved.")
     return redirect("portal:addresses")
 
@@ -98,8 +94,9 @@ def address_add(request: HttpRequest) -> HttpResponse:
 
 
 @buyer_required
+@not_found_as_404(DeliveryAddress.DoesNotExist)
 def address_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = _entry(request, pk)
+    entry = DeliveryAddress.objects.get(company=dealer(request).company, pk=pk)
     if request.method == "POST":
         return _save(request, entry)
     form = AddressForm(
@@ -116,23 +113,17 @@ def address_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @buyer_required
+@not_found_as_404(DeliveryAddress.DoesNotExist)
 def address_default(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = _entry(request, pk)
-    try:
-        make_default(dealer(request).company, entry.pk, actor=request.user)
-    except DeliveryAddress.DoesNotExist as gone:
-        raise Http404("No such address in your address book") from gone
+    entry = make_default(dealer(request).company, pk, actor=request.user)
     messages.success(request, f"Orders go to “{entry.label}” unless you choose otherwise.")
     return redirect("portal:addresses")
 
 
 @require_POST
 @buyer_required
+@not_found_as_404(DeliveryAddress.DoesNotExist)
 def address_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = _entry(request, pk)
-    try:
-        delete_address(dealer(request).company, entry.pk, actor=request.user)
-    except DeliveryAddress.DoesNotExist as gone:
-        raise Http404("No such address in your address book") from gone
+    entry = delete_address(dealer(request).company, pk, actor=request.user)
     messages.success(request, f"“{entry.label}” is removed; past orders keep their address.")
     return redirect("portal:addresses")

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from dealerdesk.ordering import exports
 from dealerdesk.web.portal.access import dealer_required
-from dealerdesk.web.portal.views.orders import _order, filtered_orders
+from dealerdesk.web.portal.views.orders import dealer_order, filtered_orders
 
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -51,14 +51,14 @@ def orders_xlsx(request: HttpRequest) -> HttpResponse:
 
 @dealer_required
 def order_lines_csv(request: HttpRequest, number: str) -> HttpResponse:
-    found = _order(request, number)
+    found = dealer_order(request, number)
     response = HttpResponse(exports.lines_csv(found), CSV)
     return _attachment(response, f"order-{found.number}.csv")
 
 
 @dealer_required
 def order_lines_xlsx(request: HttpRequest, number: str) -> HttpResponse:
-    found = _order(request, number)
+    found = dealer_order(request, number)
     buffer = io.BytesIO()  # one order has at most a thousand lines
     exports.lines_xlsx(found, buffer)
     response = HttpResponse(buffer.getvalue(), XLSX)

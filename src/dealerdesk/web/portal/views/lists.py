@@ -20,10 +20,14 @@ from dealerdesk.inventory.availability import format_quantity
 from dealerdesk.ordering import lists as service
 from dealerdesk.ordering.lists import MAX_NAME_LENGTH, ListError, SavedCart
 from dealerdesk.ordering.models import ShoppingList, ShoppingListLine
-from dealerdesk.ordering.parsing import ROW_ERRORS, read_quantity
-from dealerdesk.web.portal.access import buyer_required, dealer, dealer_required
+from dealerdesk.web.portal.access import (
+    buyer_required,
+    dealer,
+    dealer_required,
+    not_found_as_404,
+)
 from dealerdesk.web.portal.offers import current_contract
-from dealerdesk.web.portal.params import local_next, positive_int
+from dealerdesk.web.portal.params import local_next, positive_int, typed_quantity
 from dealerdesk.web.portal.repeat import report_to_dealer
 
 NEW_LIST = "new"
@@ -48,14 +52,6 @@ def _list(request: HttpRequest, pk: int) -> ShoppingList:
         return service.get_list(dealer(request).company, pk)
     except ShoppingList.DoesNotExist as error:
         raise Http404("No such list") from error
-
-
-def _quantity(raw: str | None) -> tuple[Decimal | None, str]:
-    """A typed quantity by quick order's rules: (quantity, "") or (None, why not)."""
-    quantity, error = read_quantity(raw or "")
-    if quantity is None:
-        return None, ROW_ERRORS.get(error, "Type a quantity, for example 10.")
-    return quantity, ""
 
 
 def _qty(quantity: Decimal) -> str:
@@ -122,6 +118,7 @@ def _detail(
 
 @require_POST
 @buyer_required
+@not_found_as_404(ShoppingList.DoesNotExist)
 def rename(request: HttpRequest, pk: int) -> HttpResponse:
     found = _list(request, pk)
     form = ListNameForm(request.POST)
@@ -132,8 +129,6 @@ def rename(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ListError as error:
             form.add_error("name", error.message)
-        except ShoppingList.DoesNotExist as error:  # deleted meanwhile
-            raise Http404("No such list") from error
         else:
             messages.success(request, f"Renamed to “{renamed.name}”.")
             return redirect("portal:shopping_list", pk=found.pk)
@@ -141,6 +136,7 @@ def rename(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @buyer_required
+@not_found_as_404(ShoppingList.DoesNotExist)
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks to confirm; POST deletes the list and its lines."""
     found = _list(request, pk)
@@ -150,10 +146,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
             "portal/lists/delete.html",
             {"shopping_list": found, "line_count": found.lines.count()},
         )
-    try:
-        name = service.delete_list(dealer(request).company, found.pk)
-    except ShoppingList.DoesNotExist as error:
-        raise Http404("No such list") from error
+    name = service.delete_list(dealer(request).company, found.pk)
     messages.success(request, f"List “{name}” deleted.")
     return redirect("portal:shopping_lists")
 
@@ -163,6 +156,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @buyer_required
+@not_found_as_404(ShoppingList.DoesNotExist, ShoppingListLine.DoesNotExist)
 def line(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     """Change a line's quantity (rounded up to whole packs) or take it off the list."""
     found = _list(request, pk)
@@ -173,15 +167,13 @@ def line(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
             removed = service.remove_line(company, found.pk, line_pk)
             messages.success(request, f"{removed.product.sku} taken off the list.")
             return back
-        quantity, why = _quantity(request.POST.get("quantity"))
+        quantity, why = typed_quantity(request.POST.get("quantity"))
         if quantity is None:
             # The line must be the company's before it is told anything about its quantity.
             ShoppingListLine.objects.get(pk=line_pk, shopping_list=found)
             messages.error(request, why)
             return back
         changed, asked = service.change_line(company, found.pk, line_pk, quantity)
-    except (ShoppingList.DoesNotExist, ShoppingListLine.DoesNotExist) as error:
-        raise Http404("No such line in this list") from error
     except ListError as error:
         messages.error(request, error.message)
         return back
@@ -194,14 +186,13 @@ def line(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
 
 @require_POST
 @buyer_required
+@not_found_as_404(ShoppingList.DoesNotExist)
 def add_product(request: HttpRequest) -> HttpResponse:
     """Add a product to a list (or to a new one) from the product page; htmx gets a line
     of text back, a plain form the page it came from with a message."""
     company = dealer(request).company
     product_id = positive_int(request.POST.get("product"))
-    product = (
-        scope_for_company(company).products().filter(pk=product_id).first() if product_id else None
-    )
+    product = scope_for_company(company).product(product_id)
     if product is None:
         raise Http404("No such product in your catalog")
     chosen = request.POST.get("list", "")
@@ -210,7 +201,7 @@ def add_product(request: HttpRequest) -> HttpResponse:
         return _added(request, product, error="Choose a list.")
     if list_id is not None:
         _list(request, list_id)
-    quantity, why = _quantity(request.POST.get("quantity"))
+    quantity, why = typed_quantity(request.POST.get("quantity"))
     if quantity is None:
         return _added(request, product, error=why)
     try:
@@ -220,8 +211,6 @@ def add_product(request: HttpRequest) -> HttpResponse:
                     company, request.user, request.POST.get("name", "")
                 ).pk
             added = service.add_product(company, list_id, product.pk, quantity)
-    except ShoppingList.DoesNotExist as error:
-        raise Http404("No such list") from error
     except ListError as error:
         return _added(request, product, error=error.message)
     target = added.line.shopping_list
@@ -307,13 +296,12 @@ def save_cart(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @buyer_required
+@not_found_as_404(ShoppingList.DoesNotExist)
 def replace(request: HttpRequest, pk: int) -> HttpResponse:
     """The list's lines become the cart's (the cart stays as it is)."""
     found = _list(request, pk)
     try:
         saved = service.replace_with_cart(dealer(request).company, request.user, found.pk)
-    except ShoppingList.DoesNotExist as error:
-        raise Http404("No such list") from error
     except ListError as error:
         messages.error(request, error.message)
     else:

@@ -53,7 +53,6 @@ from dealerdesk.ordering.parsing import (
     ParseResult,
     parse_pasted,
     parse_upload,
-    read_quantity,
 )
 from dealerdesk.ordering.quick import quick_order as run_quick_order
 from dealerdesk.ordering.quick import resolve_codes
@@ -61,17 +60,10 @@ from dealerdesk.ordering.rules import round_up
 from dealerdesk.ordering.services import Delivery, cancel_order
 from dealerdesk.web.portal.access import assisting, buyer_required, dealer, dealer_required
 from dealerdesk.web.portal.offers import current_contract
-from dealerdesk.web.portal.params import local_next, positive_int
+from dealerdesk.web.portal.params import local_next, positive_int, typed_quantity
 from dealerdesk.web.portal.repeat import report_to_dealer
 
 PAGE_SIZE = 25
-
-
-def _quantity(raw: str | None) -> Decimal | None:
-    """A quantity typed into one box, read as quick order reads a pasted one ("2,5" is two
-    and a half, "1,000" is refused as ambiguous); None when it is not one."""
-    quantity, error = read_quantity(raw or "")
-    return None if error else quantity
 
 
 # --- the cart -------------------------------------------------------------------------------
@@ -84,13 +76,11 @@ def cart_add(request: HttpRequest) -> HttpResponse:
     the product can be ordered in, and a typed quantity is rounded up to whole packs."""
     company = dealer(request).company
     product_id = positive_int(request.POST.get("product"))
-    product = (
-        scope_for_company(company).products().filter(pk=product_id).first() if product_id else None
-    )
+    product = scope_for_company(company).product(product_id)
     if product is None:
         raise Http404("No such product in your catalog")
     raw = request.POST.get("quantity", "").strip()
-    asked = _quantity(raw)
+    asked = typed_quantity(raw)[0]
     if raw and (asked is None or asked <= 0):
         error = "Type a quantity, for example 10 (no signs or thousands separators)."
         if request.htmx:  # type: ignore[attr-defined]
@@ -292,7 +282,7 @@ def cart_line(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a line's quantity, warehouse or backorder flag, or remove it (quantity 0)."""
     company = dealer(request).company
     remove = "remove" in request.POST
-    quantity = Decimal(0) if remove else _quantity(request.POST.get("quantity"))
+    quantity = Decimal(0) if remove else typed_quantity(request.POST.get("quantity"))[0]
     warehouse_id = positive_int(request.POST.get("warehouse"))
     backorder = {"1": True, "0": False}.get(request.POST.get("backorder", ""))
     if quantity is None and warehouse_id is None and backorder is None:
@@ -380,7 +370,7 @@ def _company_orders(request: HttpRequest) -> QuerySet[Order]:
     return Order.objects.filter(company=dealer(request).company)
 
 
-def _order(request: HttpRequest, number: str) -> Order:
+def dealer_order(request: HttpRequest, number: str) -> Order:
     order = (
         _company_orders(request)
         .select_related("company", "contract", "placed_by", "on_behalf_by")
@@ -452,7 +442,7 @@ def _date(raw: str | None) -> dt.date | None:
 
 @dealer_required
 def order(request: HttpRequest, number: str) -> HttpResponse:
-    found = _order(request, number)
+    found = dealer_order(request, number)
     return render(
         request,
         "portal/orders/detail.html",
@@ -469,7 +459,7 @@ def order(request: HttpRequest, number: str) -> HttpResponse:
 
 @dealer_required
 def order_proforma(request: HttpRequest, number: str) -> HttpResponse:
-    found = _order(request, number)
+    found = dealer_order(request, number)
     if found.status not in PAYABLE:
         raise Http404("There is no invoice for payment for this order")
     response = HttpResponse(proforma_pdf(found), content_type="application/pdf")
@@ -481,7 +471,7 @@ def order_proforma(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 @buyer_required
 def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
-    found = _order(request, number)
+    found = dealer_order(request, number)
     try:
         cancel_order(found, actor=request.user, reason=request.POST.get("reason", "")[:2000])
     except OrderingError as error:
@@ -494,7 +484,7 @@ def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 @buyer_required
 def order_again(request: HttpRequest, number: str) -> HttpResponse:
-    found = _order(request, number)
+    found = dealer_order(request, number)
     company = dealer(request).company
     report = reorder(company, request.user, found, current_contract(request, company))
     report_to_dealer(request, report, found.number or "")

@@ -3,7 +3,6 @@ the dealer picks for a row short of stock. (Paste, upload and scan are in ``orde
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dealerdesk.catalog.queries import clean_query
 from dealerdesk.ordering.errors import LineProblem, OrderingError
-from dealerdesk.ordering.parsing import MAX_ROWS, MAX_UPLOAD_BYTES, parse_typed, read_quantity
+from dealerdesk.ordering.parsing import MAX_ROWS, MAX_UPLOAD_BYTES, parse_typed
 from dealerdesk.ordering.quick import (
     MIN_SUGGEST_LENGTH,
     ShortAction,
@@ -24,7 +23,7 @@ from dealerdesk.ordering.quick import (
 from dealerdesk.ordering.quick import quick_order as run_quick_order
 from dealerdesk.web.portal.access import buyer_required, dealer
 from dealerdesk.web.portal.offers import current_contract
-from dealerdesk.web.portal.params import positive_int
+from dealerdesk.web.portal.params import positive_int, typed_quantity
 
 # Longer than anything worth suggesting for (a name is at most 255 characters, and the
 # search reads the first 100): answered with no suggestions rather than searched.
@@ -71,11 +70,6 @@ def quick_line(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/orders/quick.html", context)
 
 
-def _quantity(raw: str | None) -> Decimal | None:
-    quantity, error = read_quantity(raw or "")
-    return None if error else quantity
-
-
 @require_POST
 @buyer_required
 def quick_short(request: HttpRequest) -> HttpResponse:
@@ -86,7 +80,7 @@ def quick_short(request: HttpRequest) -> HttpResponse:
     post = request.POST
     product_id = positive_int(post.get("product"))
     warehouse_id = positive_int(post.get("warehouse"))
-    quantity = _quantity(post.get("quantity"))
+    quantity = typed_quantity(post.get("quantity"))[0]
     to = positive_int(post.get("to"))
     action = ShortAction.MOVE if to else _action(post.get("action"))
     if product_id is None or warehouse_id is None or quantity is None or action is None:
@@ -99,7 +93,7 @@ def quick_short(request: HttpRequest) -> HttpResponse:
             quantity,
             warehouse_id,
             action,
-            take=_quantity(post.get("take")),
+            take=typed_quantity(post.get("take"))[0],
             to=to,
         )
     except OrderingError as error:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from dealerdesk.integration.choices import Scope
+
 
 def _env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
@@ -63,12 +65,14 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "django_ratelimit",
+    "oauth2_provider",
     "dealerdesk.core",
     "dealerdesk.accounts",
     "dealerdesk.catalog",
     "dealerdesk.pricing",
     "dealerdesk.inventory",
     "dealerdesk.ordering",
+    "dealerdesk.integration",
     "dealerdesk.demo",
     "dealerdesk.web.portal",
     "dealerdesk.web.backoffice",
@@ -148,16 +152,17 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- background tasks ---------------------------------------------------------------------
-# "immediate" runs tasks in-process (embedded default); "database" queues them for
-# `dealerdesk db_worker`.
+# "database" (the default) queues tasks in the database for `dealerdesk worker` processes;
+# "immediate" runs them in the process that enqueues them (no worker needed, but a webhook
+# to a slow ERP then holds up the request that placed the order).
 _TASK_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "database": "django_tasks_db.DatabaseBackend",
 }
 TASKS = {
     "default": {
-        "BACKEND": _TASK_BACKENDS[os.environ.get("DEALERDESK_TASKS_BACKEND", "immediate")],
-        "QUEUES": ["default"],
+        "BACKEND": _TASK_BACKENDS[os.environ.get("DEALERDESK_TASKS_BACKEND", "database")],
+        "QUEUES": ["default", "imports"],
     }
 }
 
@@ -233,6 +238,18 @@ TIME_ZONE = os.environ.get("DEALERDESK_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Never served by URL: ERP message bodies and order documents, read through views and
+    # the API that check who asks.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": os.environ.get("DEALERDESK_PRIVATE_ROOT", str(DATA_DIR / "private"))
+        },
+    },
+}
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 # Without a collectstatic step (the embedded set-up) WhiteNoise serves from the finders.
@@ -282,6 +299,41 @@ DEALERDESK_CREDIT_POLICY = os.environ.get("DEALERDESK_CREDIT_POLICY", "approval"
 DEALERDESK_ALLOW_BACKORDERS = _env_bool("DEALERDESK_ALLOW_BACKORDERS", True)
 # Portal order numbers: the prefix and the order's id, e.g. DD-0000123.
 DEALERDESK_ORDER_PREFIX = os.environ.get("DEALERDESK_ORDER_PREFIX", "DD-")
+
+# --- integration ----------------------------------------------------------------------------
+# OAuth2 client credentials for machine clients (django-oauth-toolkit): the token endpoint is
+# /api/v1/oauth/token; a token carries the scopes its client holds (integration.scopes).
+OAUTH2_PROVIDER = {
+    "SCOPES": {scope.value: str(scope.label) for scope in Scope},
+    "SCOPES_BACKEND_CLASS": "dealerdesk.integration.scopes.ClientScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("DEALERDESK_OAUTH_TOKEN_SECONDS", "3600")),
+}
+# django-oauth-toolkit's models are swappable; these name its own ones (a foreign key to the
+# application needs the setting to exist).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 (a model name)
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"  # noqa: S105 (a model name)
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"  # noqa: S105 (a model name)
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER_DEVICE_GRANT_MODEL = "oauth2_provider.DeviceGrant"
+# Largest inbound message body (an ERP batch of 100,000 rows is about 15 MB of JSON).
+DEALERDESK_INBOUND_MAX_BYTES = int(os.environ.get("DEALERDESK_INBOUND_MAX_MB", "64")) * 1024 * 1024
+# Batches up to this many rows are applied while the ERP waits and answered row by row;
+# larger ones are queued as an import job (202 with the job's address).
+DEALERDESK_INBOUND_SYNC_ROWS = int(os.environ.get("DEALERDESK_INBOUND_SYNC_ROWS", "1000"))
+# Order documents (an ERP invoice PDF) up to this size.
+DEALERDESK_DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
+# Webhook delivery: seconds between attempts (the last repeats), then dead-lettered after
+# the endpoint's max attempts; the circuit opens after this many failures in a row.
+DEALERDESK_WEBHOOK_BACKOFF = [
+    int(n)
+    for n in os.environ.get("DEALERDESK_WEBHOOK_BACKOFF", "5,30,120,600,1800,3600").split(",")
+    if n
+]
+DEALERDESK_WEBHOOK_CIRCUIT_FAILURES = int(os.environ.get("DEALERDESK_CIRCUIT_FAILURES", "5"))
+DEALERDESK_WEBHOOK_CIRCUIT_SECONDS = int(os.environ.get("DEALERDESK_CIRCUIT_SECONDS", "60"))
+# A worker not seen for this long is not alive (/readyz).
+DEALERDESK_WORKER_STALE_SECONDS = int(os.environ.get("DEALERDESK_WORKER_STALE_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,

@@ -2,7 +2,9 @@
 
 from django.conf import settings
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.static import serve
+from oauth2_provider.views import RevokeTokenView, TokenView
 
 from dealerdesk.api.v1.api import api as api_v1
 from dealerdesk.web.backoffice.site import backoffice_site
@@ -11,6 +13,9 @@ from dealerdesk.web.portal.views.health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("backoffice/", backoffice_site.urls),
+    # OAuth2 for machine clients: client credentials in, a bearer token with scopes out.
+    path("api/v1/oauth/token", csrf_exempt(TokenView.as_view()), name="oauth-token"),
+    path("api/v1/oauth/revoke", csrf_exempt(RevokeTokenView.as_view()), name="oauth-revoke"),
     path("api/v1/", api_v1.urls),
     path("", include("dealerdesk.web.portal.urls")),
 ]

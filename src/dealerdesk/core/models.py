@@ -8,6 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from dealerdesk.core.sync import ErpStamp
+
 
 class TimeStampedModel(models.Model):
     """Creation and last-change times kept by the database layer."""
@@ -41,11 +43,7 @@ class ErpRecord(TimeStampedModel):
 
     def is_newer_erp_change(self, version: int | None, changed_at: Any = None) -> bool:
         """True when an ERP change (sequence, else time) is newer than what this row holds."""
-        if version is not None and self.erp_version is not None:
-            return version > self.erp_version
-        if changed_at is not None and self.erp_changed_at is not None:
-            return bool(changed_at > self.erp_changed_at)
-        return True
+        return ErpStamp(version, changed_at).is_newer_than(self.erp_version, self.erp_changed_at)
 
 
 class AuditAction(models.TextChoices):
@@ -104,10 +102,16 @@ class OutboxMessage(models.Model):
     company_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     payload = models.JSONField()
     delivered_at = models.DateTimeField(null=True, blank=True)
+    fanned_out_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its deliveries (one per receiver) were made"
+    )
 
     class Meta:
         ordering = ("created_at", "id")
-        indexes = [models.Index(fields=["delivered_at", "created_at"], name="outbox_pending")]
+        indexes = [
+            models.Index(fields=["delivered_at", "created_at"], name="outbox_pending"),
+            models.Index(fields=["fanned_out_at", "created_at"], name="outbox_to_fan_out"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.topic} {self.key}"

@@ -50,3 +50,9 @@ PAYABLE = frozenset(
         OrderStatus.DELIVERED,
     }
 )
+
+
+class DocumentKind(models.TextChoices):
+    INVOICE = "invoice", "Invoice"
+    DELIVERY_NOTE = "delivery_note", "Delivery note"
+    CREDIT_NOTE = "credit_note", "Credit note"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.files.storage import Storage, storages
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -19,7 +20,7 @@ from dealerdesk.catalog.models import Product
 from dealerdesk.core.models import ErpRecord, TimeStampedModel
 from dealerdesk.core.money import validate_currency
 from dealerdesk.inventory.models import Warehouse
-from dealerdesk.ordering.choices import DeliveryMethod, OrderStatus
+from dealerdesk.ordering.choices import DeliveryMethod, DocumentKind, OrderStatus
 from dealerdesk.pricing.models import Contract
 
 
@@ -95,6 +96,13 @@ class Order(TimeStampedModel):
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.PLACED, db_index=True
     )
     erp_number = models.CharField("ERP order number", max_length=64, blank=True)
+    erp_version = models.BigIntegerField(
+        "ERP change sequence",
+        null=True,
+        blank=True,
+        help_text="Of the last status the ERP sent: an older one never overwrites it.",
+    )
+    erp_changed_at = models.DateTimeField("ERP change time", null=True, blank=True)
     po_number = models.CharField("your PO number", max_length=64, blank=True)
     comment = models.TextField(blank=True, max_length=2000)
     delivery_method = models.CharField(
@@ -156,6 +164,36 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} #{self.number} {self.sku} x {self.quantity}"
+
+
+def _private_storage() -> Storage:
+    """Documents are served only through views that check the dealer, never by URL."""
+    return storages["private"]
+
+
+class OrderDocument(TimeStampedModel):
+    """A document the ERP issued for an order (its invoice, a delivery note), kept as the
+    ERP sent it. An ERP invoice replaces the portal's proforma for the dealer."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices)
+    number = models.CharField(max_length=64, help_text="The ERP's document number")
+    issued_on = models.DateField(null=True, blank=True)
+    file = models.FileField(storage=_private_storage, upload_to="documents/%Y/%m/")
+    filename = models.CharField(max_length=150)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    erp_version = models.BigIntegerField(null=True, blank=True)
+    erp_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("order", "kind", "-issued_on", "-id")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "kind", "number"], name="order_document_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
 
 
 class OrderEvent(models.Model):

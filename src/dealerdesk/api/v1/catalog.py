@@ -8,6 +8,7 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from dealerdesk.api.v1.auth import membership
+from dealerdesk.api.v1.errors import ErrorOut
 from dealerdesk.api.v1.offers import (
     availability_detail_out,
     availability_out,
@@ -19,7 +20,6 @@ from dealerdesk.api.v1.schemas import (
     AttributeOut,
     BrandOut,
     CategoryOut,
-    ErrorOut,
     OfferedProduct,
     OfferedProductSummary,
     ProductPage,

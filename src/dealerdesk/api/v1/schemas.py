@@ -65,10 +65,6 @@ class ProductOut(ProductSummary):
     attributes: list[AttributeOut]
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 class ContractOut(Schema):
     id: int
     name: str

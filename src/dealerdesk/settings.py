@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dealerdesk.web.ops.metrics.RequestLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -332,6 +333,8 @@ DEALERDESK_WEBHOOK_BACKOFF = [
 ]
 DEALERDESK_WEBHOOK_CIRCUIT_FAILURES = int(os.environ.get("DEALERDESK_CIRCUIT_FAILURES", "5"))
 DEALERDESK_WEBHOOK_CIRCUIT_SECONDS = int(os.environ.get("DEALERDESK_CIRCUIT_SECONDS", "60"))
+# /metrics asks for "Authorization: Bearer <token>" when this is set.
+DEALERDESK_METRICS_TOKEN = os.environ.get("DEALERDESK_METRICS_TOKEN", "")
 # A worker not seen for this long is not alive (/readyz).
 DEALERDESK_WORKER_STALE_SECONDS = int(os.environ.get("DEALERDESK_WORKER_STALE_SECONDS", "60"))
 

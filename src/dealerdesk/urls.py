@@ -8,10 +8,13 @@ from oauth2_provider.views import RevokeTokenView, TokenView
 
 from dealerdesk.api.v1.api import api as api_v1
 from dealerdesk.web.backoffice.site import backoffice_site
-from dealerdesk.web.portal.views.health import healthz
+from dealerdesk.web.ops.health import healthz, readyz
+from dealerdesk.web.ops.metrics import metrics
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("backoffice/", backoffice_site.urls),
     # OAuth2 for machine clients: client credentials in, a bearer token with scopes out.
     path("api/v1/oauth/token", csrf_exempt(TokenView.as_view()), name="oauth-token"),

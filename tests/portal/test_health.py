@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import OperationalError
 
-from dealerdesk.web.portal.views import health
+from dealerdesk.web.ops import health
 
 
 class _BrokenConnection:
@@ -68,3 +68,43 @@ def test_health_needs_no_sign_in_and_sets_no_session(client):
 
     assert response.status_code == 200
     assert "sessionid" not in response.cookies
+
+
+@pytest.mark.django_db
+def test_ready_without_a_worker_when_tasks_run_in_process(client):
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "cache": "ok", "worker": "not used"}
+
+
+@pytest.mark.django_db
+def test_not_ready_while_no_worker_is_alive_for_queued_tasks(client, settings):
+    from django.utils import timezone
+
+    from dealerdesk.integration.models import WorkerHeartbeat
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    stale = timezone.now() - timezone.timedelta(
+        seconds=settings.DEALERDESK_WORKER_STALE_SECONDS + 5
+    )
+    WorkerHeartbeat.objects.create(worker_id="w1", started_at=stale, seen_at=stale)
+
+    waiting = client.get("/readyz")
+    WorkerHeartbeat.objects.update(seen_at=timezone.now())
+    ready = client.get("/readyz")
+
+    assert waiting.status_code == 503
+    assert waiting.json()["checks"]["worker"] == "no worker seen"
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["worker"] == "ok"
+
+
+@pytest.mark.django_db
+def test_not_ready_when_the_cache_is_down(client, monkeypatch):
+    monkeypatch.setattr(health, "cache", _BrokenCache())
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["cache"] == "unreachable"

@@ -10,7 +10,16 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from dealerdesk import __version__
-from dealerdesk.api.v1 import accounts, catalog, errors, events, pricing, sync, sync_orders
+from dealerdesk.api.v1 import (
+    accounts,
+    catalog,
+    errors,
+    events,
+    machine,
+    pricing,
+    sync,
+    sync_orders,
+)
 from dealerdesk.api.v1.auth import DEALER_AUTH
 
 api = NinjaAPI(
@@ -31,5 +40,6 @@ api.add_router("/", accounts.router)
 api.add_router("/catalog", catalog.router)
 api.add_router("/pricing", pricing.router)
 api.add_router("/sync", sync.router)
+api.add_router("/sync/client", machine.router)
 api.add_router("/sync/events", events.router)
 api.add_router("/sync/orders", sync_orders.router)

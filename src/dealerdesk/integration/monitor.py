@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -112,19 +113,9 @@ def health(now: dt.datetime | None = None) -> list[CategoryHealth]:
     for code in SyncCategoryCode:
         setting = settings_by_code[code]
         if code == SyncCategoryCode.ORDERS_OUT:
-            out = _orders_out(now, hour, day)
-            rows.append(
-                CategoryHealth(
-                    code=code,
-                    label=str(code.label),
-                    cadence=cadence_text(setting),
-                    sla_minutes=setting.sla_minutes,
-                    open_alert=alerts.get(code),
-                    **out,
-                )
-            )
+            rows.append(_orders_out(setting, alerts.get(code), now, hour, day))
             continue
-        stats = inbound.get(code, {})
+        stats: dict[str, Any] = dict(inbound.get(code) or {})
         last = stats.get("last_success")
         day_count = stats.get("day", 0)
         rows.append(
@@ -145,7 +136,13 @@ def health(now: dt.datetime | None = None) -> list[CategoryHealth]:
     return rows
 
 
-def _orders_out(now: dt.datetime, hour: dt.datetime, day: dt.datetime) -> dict[str, object]:
+def _orders_out(
+    setting: SyncCategory,
+    alert: SyncAlert | None,
+    now: dt.datetime,
+    hour: dt.datetime,
+    day: dt.datetime,
+) -> CategoryHealth:
     """Orders out: the age of the oldest order the ERP has not accepted is the lag."""
     oldest = Order.objects.filter(status__in=AWAITING_ERP).aggregate(oldest=Min("created_at"))[
         "oldest"
@@ -162,14 +159,20 @@ def _orders_out(now: dt.datetime, hour: dt.datetime, day: dt.datetime) -> dict[s
     )
     total = attempts["total"] or 0
     failed = attempts["failed"] or 0
-    return {
-        "last_success_at": sent["last"],
-        "lag_seconds": (now - oldest).total_seconds() if oldest else 0.0,
-        "messages_hour": sent["hour"],
-        "messages_day": sent["day"],
-        "error_rate": failed / total if total else None,
-        "failed_day": sent["dead"],
-    }
+    code = SyncCategoryCode.ORDERS_OUT
+    return CategoryHealth(
+        code=code,
+        label=str(code.label),
+        cadence=cadence_text(setting),
+        sla_minutes=setting.sla_minutes,
+        last_success_at=sent["last"],
+        lag_seconds=(now - oldest).total_seconds() if oldest else 0.0,
+        messages_hour=sent["hour"],
+        messages_day=sent["day"],
+        error_rate=failed / total if total else None,
+        failed_day=sent["dead"],
+        open_alert=alert,
+    )
 
 
 def queue_depth() -> dict[str, int]:

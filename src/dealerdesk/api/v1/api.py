@@ -16,6 +16,7 @@ from dealerdesk.api.v1 import (
     errors,
     events,
     machine,
+    orders,
     pricing,
     sync,
     sync_orders,
@@ -39,6 +40,7 @@ errors.install(api)
 api.add_router("/", accounts.router)
 api.add_router("/catalog", catalog.router)
 api.add_router("/pricing", pricing.router)
+api.add_router("/orders", orders.router)
 api.add_router("/sync", sync.router)
 api.add_router("/sync/client", machine.router)
 api.add_router("/sync/events", events.router)

@@ -44,7 +44,7 @@ def _cache() -> str:
 
 
 def _worker() -> str:
-    backend = settings.TASKS["default"]["BACKEND"]
+    backend = str(settings.TASKS["default"]["BACKEND"])
     if "immediate" in backend.lower():
         return "not used"  # tasks run in the web process itself
     try:

@@ -325,6 +325,25 @@ def test_approval_creates_the_company_and_invites_the_contact_as_owner(
 
 
 @pytest.mark.django_db
+def test_a_new_dealer_is_announced_to_the_erp_once_and_an_existing_one_not(world):
+    from dealerdesk.core.models import OutboxMessage
+
+    request = request_access(**VALID, contact="jane@acme.test").access_request
+    approve_access_request(request, by=world.manager_a.user, invite_email="")
+    existing = request_access(
+        company_name="alpha electric gmbh", contact_name="Eve", contact="eve@alpha.test"
+    ).access_request
+    approve_access_request(existing, by=world.admin.user, invite_email="")
+
+    [event] = OutboxMessage.objects.filter(topic="company.created")
+    request.refresh_from_db()
+    assert event.key == f"company:{request.company_id}"
+    assert event.payload["name"] == "Acme Building Supply"
+    assert event.payload["email"] == "jane@acme.test"
+    assert event.payload["personal_manager"] == world.manager_a.user.email
+
+
+@pytest.mark.django_db
 def test_two_requests_of_the_same_company_make_one_company(world):
     # given "Acme LLC" and "ACME" asked separately, by two people
     first = request_access(company_name="Acme LLC", contact_name="Jane", contact="jane@acme.test")

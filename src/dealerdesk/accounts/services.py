@@ -33,7 +33,7 @@ from dealerdesk.accounts.models import (
     User,
 )
 from dealerdesk.accounts.queries import companies_for_staff
-from dealerdesk.core import audit
+from dealerdesk.core import audit, outbox
 from dealerdesk.core.mail import send_email_on_commit
 from dealerdesk.core.models import AuditAction
 from dealerdesk.core.text import collapse_spaces, company_key
@@ -246,6 +246,11 @@ def approve_access_request(
                 company_id=target.pk,
                 source="back office",
             )
+            # The ERP is the system of record for counterparties: it learns of the new dealer
+            # and answers with its own id through the companies feed.
+            outbox.enqueue(
+                "company.created", f"company:{target.pk}", company_payload(target), target.pk
+            )
         _decide(locked, AccessRequestStatus.APPROVED, by=by, verb="approved", company=target)
         issued = create_invite(
             target,
@@ -258,6 +263,24 @@ def approve_access_request(
         )
     access_request.refresh_from_db()
     return issued
+
+
+def company_payload(company: Company) -> dict[str, Any]:
+    """What the ERP receives about a dealer the portal created (``company.created``)."""
+    manager = company.personal_manager
+    return {
+        "id": company.pk,
+        "external_id": company.external_id,
+        "name": company.name,
+        "legal_name": company.legal_name,
+        "tax_id": company.tax_id,
+        "email": company.email,
+        "phone": company.phone,
+        "customer_group": company.customer_group.code if company.customer_group else None,
+        "tier": company.tier.code if company.tier else None,
+        "region": company.region.code if company.region else None,
+        "personal_manager": manager.user.email if manager else None,
+    }
 
 
 def _lock_pending(access_request: AccessRequest) -> AccessRequest:

@@ -24,12 +24,12 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## demo: install, migrate the embedded SQLite database, load demo data, serve on :8000
+## demo: install, migrate the embedded SQLite database, load demo data, then run the portal
+## on :8000, the worker and the ERP simulator on :8001 together (Ctrl+C stops all three)
 demo: install
 	$(BIN)/dealerdesk migrate --noinput
 	$(BIN)/dealerdesk seed-demo --scale small
-	@echo "Serving the portal on http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
-	$(BIN)/uvicorn dealerdesk.asgi:application --host $(HOST) --port $(PORT) --lifespan off
+	HOST=$(HOST) PORT=$(PORT) VENV=$(VENV) scripts/demo.sh
 
 serve: install
 	$(BIN)/uvicorn dealerdesk.asgi:application --host $(HOST) --port $(PORT) --lifespan off

@@ -113,6 +113,7 @@ def client_for(client: Client):  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DEALERDESK_ERP_SIM_CONFIG = tmp_path / "erp-sim.json"
     settings.STORAGES = {
         **settings.STORAGES,
         "private": {

@@ -335,6 +335,13 @@ DEALERDESK_WEBHOOK_CIRCUIT_FAILURES = int(os.environ.get("DEALERDESK_CIRCUIT_FAI
 DEALERDESK_WEBHOOK_CIRCUIT_SECONDS = int(os.environ.get("DEALERDESK_CIRCUIT_SECONDS", "60"))
 # /metrics asks for "Authorization: Bearer <token>" when this is set.
 DEALERDESK_METRICS_TOKEN = os.environ.get("DEALERDESK_METRICS_TOKEN", "")
+# Seconds a worker holds a claimed webhook delivery beyond the endpoint's timeout; a worker
+# that dies mid-send leaves it to another after that.
+DEALERDESK_DELIVERY_LEASE_SECONDS = int(os.environ.get("DEALERDESK_DELIVERY_LEASE_SECONDS", "5"))
+# Where seed-demo writes the ERP simulator's credentials (dealerdesk erp-sim --config …).
+DEALERDESK_ERP_SIM_CONFIG = Path(
+    os.environ.get("DEALERDESK_ERP_SIM_CONFIG", DATA_DIR / "erp-sim.json")
+)
 # A worker not seen for this long is not alive (/readyz).
 DEALERDESK_WORKER_STALE_SECONDS = int(os.environ.get("DEALERDESK_WORKER_STALE_SECONDS", "60"))
 
@@ -344,5 +351,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DEALERDESK_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # httpx logs every request at INFO: one line per webhook is noise, failures are recorded
+    # on the delivery attempts.
+    "loggers": {"axes": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }

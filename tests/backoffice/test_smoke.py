@@ -42,9 +42,24 @@ NO_ADD = {
     "core.auditentry",
     "inventory.stockmovement",
     "ordering.order",  # orders come from dealers (or a manager acting for one)
+    # what the ERP sent and what was sent to it; the six sync categories are fixed
+    "integration.inboundmessage",
+    "integration.delivery",
+    "integration.syncalert",
+    "integration.synccategory",
 }
-# Reference lists only supplier admins keep.
-ADMIN_ONLY = {"accounts.region", "accounts.customergroup", "accounts.tier"}
+# Reference lists and the ERP connection: supplier admins only.
+ADMIN_ONLY = {
+    "accounts.region",
+    "accounts.customergroup",
+    "accounts.tier",
+    "integration.apiclient",
+    "integration.webhookendpoint",
+    "integration.inboundmessage",
+    "integration.delivery",
+    "integration.synccategory",
+    "integration.syncalert",
+}
 
 
 @pytest.fixture
@@ -57,7 +72,45 @@ def every_model(world: World) -> World:
     f.ProductAttributeValueFactory(product=world.product_a)
     ProductImage.objects.create(product=world.product_a, image="products/a.png", alt_text="A")
     _pricing_and_stock(world)
+    _integration(world)
     return world
+
+
+def _integration(world: World) -> None:
+    """A client with a key, an endpoint with a delivery and its attempt, a message, an
+    alert."""
+    from django.core.files.base import ContentFile
+
+    from dealerdesk.core.models import OutboxMessage
+    from dealerdesk.integration.credentials import create_client, issue_api_key
+    from dealerdesk.integration.models import (
+        Delivery,
+        DeliveryAttempt,
+        InboundMessage,
+        SyncAlert,
+        WebhookEndpoint,
+    )
+
+    client = create_client("ERP", ["prices:write"])
+    issue_api_key(client)
+    endpoint = WebhookEndpoint.objects.create(
+        name="ERP", url="http://127.0.0.1:9/webhooks", secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZI"
+    )
+    message = OutboxMessage.objects.order_by("created_at").first()
+    assert message is not None  # the order placed above
+    delivery = Delivery.objects.create(message=message, endpoint=endpoint, status="retrying")
+    DeliveryAttempt.objects.create(
+        delivery=delivery, number=1, started_at=timezone.now(), url=endpoint.url,
+        error="connection refused",
+    )  # fmt: skip
+    InboundMessage.objects.create(
+        client=client, message_id="m-1", feed="prices", category="prices", status="done",
+        content_type="application/json", body=ContentFile(b'{"rows": []}', "m.json"),
+        body_sha256="0" * 64, rejected=1,
+        result={"rows": [{"row": 0, "status": "rejected", "outcome": "rejected",
+                          "field": "amount", "code": "invalid", "message": "Not a number."}]},
+    )  # fmt: skip
+    SyncAlert.objects.create(category="stock", message="Stock: last synced 40 min ago")
 
 
 def _pricing_and_stock(world: World) -> None:
@@ -165,3 +218,18 @@ def test_custom_pages_answer(every_model: World, admin_client: Client) -> None:
     )
     user = every_model.buyer_a.user
     assert admin_client.get(bo("auth_user_password_change", user.pk)).status_code == 200
+    from dealerdesk.integration.models import ApiClient, ApiKey, InboundMessage
+
+    client = ApiClient.objects.get()
+    key = ApiKey.objects.get()
+    message = InboundMessage.objects.get()
+    for name, arg in [
+        ("sync_monitor", None),
+        ("integration_apiclient_issue_key", client.pk),
+        ("integration_apiclient_oauth", client.pk),
+        ("integration_apikey_rotate", key.pk),
+        ("integration_apikey_revoke", key.pk),
+        ("integration_inboundmessage_body", message.pk),
+    ]:
+        page = admin_client.get(bo(name, arg) if arg is not None else bo(name))
+        assert page.status_code == 200, name

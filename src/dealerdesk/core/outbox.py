@@ -40,7 +40,9 @@ def enqueue(
         topic=topic, key=key, company_id=company_id, payload=_plain(payload)
     )
     for callback in _after_commit:
-        transaction.on_commit(callback)
+        # robust: the change has committed; a failing wake-up must not turn it into an error
+        # (the worker's schedule finds the events anyway).
+        transaction.on_commit(callback, robust=True)
     return message
 
 

@@ -152,7 +152,9 @@ class StockLevel(ErpRecord):
     ``on_hand`` and ``safety_stock`` come from the ERP (or staff); ``reserved`` is held for
     orders. ``reserved`` may exceed ``on_hand`` on purpose: an explicit backorder reserves
     stock that is not there yet, so that is not a database constraint. ``erp_version`` orders
-    the ERP's deltas so an older one never overwrites a newer one.
+    the ERP's deltas so an older one never overwrites a newer one; ``erp_level_version`` and
+    ``erp_level_changed_at`` are those of the last absolute level, which already counts every
+    delta the ERP made up to it (``inventory.sync.apply_stock_deltas``).
     """
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock_levels")
@@ -164,6 +166,15 @@ class StockLevel(ErpRecord):
         help_text="Kept back from what dealers may order.",
         max_digits=DIGITS,
         decimal_places=PLACES,
+    )
+    erp_level_version = models.BigIntegerField(
+        "ERP sequence of the last absolute level",
+        null=True,
+        blank=True,
+        help_text="A delta not newer than this is already counted in on hand.",
+    )
+    erp_level_changed_at = models.DateTimeField(
+        "ERP time of the last absolute level", null=True, blank=True
     )
 
     objects = StockLevelQuerySet.as_manager()

@@ -136,9 +136,10 @@ def set_stock_level(
         if safety_value is not None:
             level.safety_stock = safety_value
         if erp_version is not None:
-            level.erp_version = erp_version
+            # An absolute level counts every delta up to its sequence (inventory.sync).
+            level.erp_version = level.erp_level_version = erp_version
         if erp_changed_at is not None:
-            level.erp_changed_at = erp_changed_at
+            level.erp_changed_at = level.erp_level_changed_at = erp_changed_at
         after = audit.snapshot(level, FIGURES)
         if schedule is not None:
             old_schedule, new_schedule = _replace_incoming(level, schedule)

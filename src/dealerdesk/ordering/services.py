@@ -32,6 +32,7 @@ from dealerdesk.core.models import AuditAction
 from dealerdesk.core.money import Money
 from dealerdesk.inventory.availability import display_strategy_for
 from dealerdesk.inventory.errors import InventoryError, InventoryErrorCode
+from dealerdesk.inventory.models import Warehouse
 from dealerdesk.inventory.queries import default_warehouse_for, warehouses_for
 from dealerdesk.inventory.services import ReservationLine, release_reservation, reserve_stock
 from dealerdesk.ordering.choices import CANCELLABLE, DeliveryMethod, OrderStatus
@@ -442,8 +443,14 @@ def _order_line(order: Order, number: int, line: _Checked) -> OrderLine:
 
 
 def order_payload(order: Order, lines: Sequence[OrderLine]) -> dict[str, Any]:
-    """What the ERP receives about an order (the ``order.placed`` event)."""
+    """What the ERP receives about an order (the ``order.placed`` event): its own ids
+    (external ids, warehouse codes) beside the portal's."""
     company = order.company
+    warehouses = dict(
+        Warehouse.objects.filter(pk__in={line.warehouse_id for line in lines}).values_list(
+            "pk", "code"
+        )
+    )
     return {
         "number": order.number,
         "status": order.status,
@@ -463,8 +470,10 @@ def order_payload(order: Order, lines: Sequence[OrderLine]) -> dict[str, Any]:
             {
                 "number": line.number,
                 "sku": line.sku,
+                "name": line.name,
                 "product_external_id": line.product.external_id,
                 "warehouse_id": line.warehouse_id,
+                "warehouse_code": warehouses.get(line.warehouse_id, ""),
                 "quantity": line.quantity,
                 "backorder": line.backorder,
                 "unit_price": line.unit_price,

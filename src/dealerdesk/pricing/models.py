@@ -245,6 +245,10 @@ class QuantityBreak(TimeStampedModel):
     customer_group = models.ForeignKey(
         CustomerGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    # The ERP sends a product's whole table for an audience at once: every step of a table
+    # carries the stamp of the change that wrote it, so an older table never replaces it.
+    erp_version = models.BigIntegerField("ERP change sequence", null=True, blank=True)
+    erp_changed_at = models.DateTimeField("ERP change time", null=True, blank=True)
 
     class Meta:
         ordering = ("product", "min_quantity")

@@ -6,6 +6,7 @@ from dealerdesk.web.backoffice import (  # noqa: F401 (imported to register)
     admin_audit,
     admin_catalog,
     admin_delivery,
+    admin_integration,
     admin_inventory,
     admin_orders,
     admin_people,

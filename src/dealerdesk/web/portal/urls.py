@@ -12,6 +12,7 @@ from dealerdesk.web.portal.views import (
     public,
     quick,
     team,
+    tokens,
 )
 
 app_name = "portal"
@@ -76,6 +77,11 @@ urlpatterns = [
     ),
     path("portal/orders/<str:number>/", orders.order, name="order"),
     path("portal/orders/<str:number>/proforma.pdf", orders.order_proforma, name="order_proforma"),
+    path(
+        "portal/orders/<str:number>/documents/<int:pk>/",
+        orders.order_document,
+        name="order_document",
+    ),
     path("portal/orders/<str:number>/cancel/", orders.order_cancel, name="order_cancel"),
     path("portal/orders/<str:number>/again/", orders.order_again, name="order_again"),
     path("portal/team/", team.team, name="team"),
@@ -83,4 +89,6 @@ urlpatterns = [
     path("portal/team/invites/<int:pk>/revoke/", team.revoke_invite, name="team_revoke"),
     path("portal/team/members/<int:pk>/", team.member, name="team_member"),
     path("portal/team/members/<int:pk>/access/", team.member_access, name="team_member_access"),
+    path("portal/api-tokens/", tokens.tokens, name="api_tokens"),
+    path("portal/api-tokens/<int:pk>/revoke/", tokens.token_revoke, name="api_token_revoke"),
 ]

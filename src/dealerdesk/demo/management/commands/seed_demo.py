@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from dealerdesk.demo.erp_simulator import SimulatorSetup, seed_erp_simulator
 from dealerdesk.demo.people import DEMO_LOGINS, PASSWORD
 from dealerdesk.demo.seed import DEFAULT_SEED, SCALES, DemoDataConflict, SeedReport, seed_demo
 
@@ -15,7 +16,8 @@ class Command(BaseCommand):
         "Load a deterministic demo data set: a building-materials and electrical catalog, "
         "dealers with closed catalogs, staff, and the demo logins. 'small' is for trying the "
         "portal, 'large' (50,000 products, 10,000 dealers) for benchmarks. Does nothing if "
-        "the demo is already loaded."
+        "the demo is already loaded. Also sets up the demo's ERP simulator (an API client, a "
+        "webhook endpoint and var/erp-sim.json for `dealerdesk erp-sim`), keeping what exists."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -52,6 +54,7 @@ class Command(BaseCommand):
                 )
             )
         self._summary(report)
+        self._simulator(seed_erp_simulator())
 
     def _summary(self, report: SeedReport) -> None:
         self.stdout.write("")
@@ -62,3 +65,25 @@ class Command(BaseCommand):
         width = max(len(login.email) for login in DEMO_LOGINS)
         for login in DEMO_LOGINS:
             self.stdout.write(f"  {login.email:<{width}}  {login.role:<15} {login.company}")
+
+    def _simulator(self, setup: SimulatorSetup) -> None:
+        made = [
+            what
+            for what, created in (
+                (f"API client “{setup.client.name}”", setup.client_created),
+                (f"webhook endpoint “{setup.endpoint.name}”", setup.endpoint_created),
+            )
+            if created
+        ]
+        self.stdout.write("")
+        self.stdout.write(
+            "ERP simulator: "
+            + (f"created the {' and the '.join(made)}; " if made else "")
+            + (
+                f"wrote {setup.path} with new OAuth2 credentials."
+                if setup.file_written
+                else f"kept {setup.path}."
+            )
+        )
+        self.stdout.write(f"  webhooks go to {setup.endpoint.url}")
+        self.stdout.write(f"  run it with: dealerdesk erp-sim --config {setup.path}")

@@ -6,13 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from secrets import token_urlsafe
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from dealerdesk.accounts.models import Company
 from dealerdesk.catalog.queries import scope_for_company
 from dealerdesk.core.text import printable
+from dealerdesk.integration.queries import erp_delivery_state
 from dealerdesk.inventory.queries import warehouses_for
 from dealerdesk.ordering.cart import (
     CartView,
@@ -30,7 +31,7 @@ from dealerdesk.ordering.cart import (
     reorder,
     update_line,
 )
-from dealerdesk.ordering.choices import CANCELLABLE, PAYABLE, OrderStatus
+from dealerdesk.ordering.choices import CANCELLABLE, PAYABLE, DocumentKind, OrderStatus
 from dealerdesk.ordering.delivery import (
     NEEDS_ADDRESS,
     AddressError,
@@ -443,6 +444,7 @@ def _date(raw: str | None) -> dt.date | None:
 @dealer_required
 def order(request: HttpRequest, number: str) -> HttpResponse:
     found = dealer_order(request, number)
+    documents = list(found.documents.all())
     return render(
         request,
         "portal/orders/detail.html",
@@ -453,8 +455,34 @@ def order(request: HttpRequest, number: str) -> HttpResponse:
             "just_placed": request.GET.get("placed") == "1",
             "can_cancel": found.status in CANCELLABLE and dealer(request).can_order,
             "payable": found.status in PAYABLE,
+            "erp_state": erp_delivery_state(found),
+            "documents": documents,
+            # The ERP's invoice, when it has sent one, is the one to pay; the proforma stays.
+            "invoice": next((d for d in documents if d.kind == DocumentKind.INVOICE), None),
         },
     )
+
+
+@dealer_required
+def order_document(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    """A document the ERP issued for one of the dealer's company's orders."""
+    found = dealer_order(request, number)
+    document = found.documents.filter(pk=pk).first()
+    if document is None:
+        raise Http404("No such document for this order")
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404("The document's file is missing; ask your manager") from error
+    streamed = FileResponse(
+        handle,
+        as_attachment=bool(request.GET.get("download")),
+        filename=document.filename,
+        content_type="application/pdf",
+    )
+    # Streamed from storage rather than read into memory; the access decorators are typed
+    # for plain responses only.
+    return cast(HttpResponse, streamed)
 
 
 @dealer_required

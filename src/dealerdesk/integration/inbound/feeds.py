@@ -1,0 +1,326 @@
+"""The feeds the ERP pushes: per feed the scope it needs, the schema of one row, and the
+domain service that applies a chunk of valid rows.
+
+Rows are validated here (types, required fields, lengths); the domain services judge
+references and business rules (unknown product, negative price, stale change).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from dealerdesk.core.sync import ErpStamp, RowResult
+from dealerdesk.integration.choices import Scope
+from dealerdesk.integration.models.monitor import SyncCategoryCode
+from dealerdesk.inventory.services import IncomingEntry
+from dealerdesk.inventory.sync import (
+    StockDeltaChange,
+    StockLevelChange,
+    apply_stock_deltas,
+    set_stock_levels,
+)
+from dealerdesk.ordering.erp import OrderStatusChange, apply_order_statuses
+from dealerdesk.pricing.sync import (
+    CustomerPriceChange,
+    PriceChange,
+    upsert_customer_prices,
+    upsert_prices,
+)
+
+
+class SyncRow(BaseModel):
+    """What every row carries: the ERP's change sequence and/or change time, so that an
+    older change never overwrites a newer one."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    erp_version: int | None = Field(
+        default=None, ge=0, le=2**63 - 1, description="The ERP's change sequence number"
+    )
+    erp_changed_at: AwareDatetime | None = Field(
+        default=None, description="When the ERP made the change (ISO 8601 with offset)"
+    )
+
+    @model_validator(mode="after")
+    def _stamped(self) -> Self:
+        if self.erp_version is None and self.erp_changed_at is None:
+            raise PydanticCustomError(
+                "missing_stamp",
+                "Send erp_version, erp_changed_at or both, so changes apply in order.",
+                {"field": "erp_version"},
+            )
+        return self
+
+    @property
+    def stamp(self) -> ErpStamp:
+        return ErpStamp(self.erp_version, self.erp_changed_at)
+
+
+class ProductRow(SyncRow):
+    """A row about one product, named by its ERP id or, failing that, its SKU."""
+
+    product: str | None = Field(
+        default=None, min_length=1, max_length=100, description="Product ERP id"
+    )
+    sku: str | None = Field(default=None, min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _names_product(self) -> Self:
+        if not self.product and not self.sku:
+            raise PydanticCustomError(
+                "missing_product",
+                "Name the product by its ERP id (product) or its sku.",
+                {"field": "product"},
+            )
+        return self
+
+
+class PriceRow(ProductRow):
+    """A product's price in a price type, from a date (none: since ever)."""
+
+    price_type: str = Field(min_length=1, max_length=32, description="Price type code")
+    amount: Decimal = Field(description="Net amount, up to 4 decimal places")
+    currency: str | None = Field(
+        default=None, min_length=3, max_length=3, description="If sent, the price type's"
+    )
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = Field(default=None, description="Last day it applies")
+
+
+class CustomerPriceRow(ProductRow):
+    """A price agreed with one dealer, for all its contracts or one."""
+
+    external_id: str = Field(min_length=1, max_length=100, description="The agreement's ERP id")
+    company: str = Field(min_length=1, max_length=100, description="The dealer's ERP id")
+    contract: str | None = Field(
+        default=None, min_length=1, max_length=100, description="Contract ERP id; none: all"
+    )
+    currency: str = Field(min_length=3, max_length=3)
+    amount: Decimal
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+
+class IncomingRow(BaseModel):
+    """A receipt on its way to a warehouse."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    quantity: Decimal
+    expected_date: dt.date | None = None
+
+
+class StockLevelRow(ProductRow):
+    """The absolute stock of a product in a warehouse, as the ERP counts it."""
+
+    warehouse: str = Field(min_length=1, max_length=32, description="Warehouse code")
+    on_hand: Decimal
+    safety_stock: Decimal | None = None
+    incoming: list[IncomingRow] | None = Field(
+        default=None, max_length=100, description="If sent, replaces the receipts expected"
+    )
+
+
+class StockDeltaRow(ProductRow):
+    """A movement the ERP made: on hand changes by ``delta`` (negative: goods went out)."""
+
+    warehouse: str = Field(min_length=1, max_length=32, description="Warehouse code")
+    delta: Decimal
+
+
+class OrderStatusRow(SyncRow):
+    """The ERP's status of an order, named by its portal number or the ERP's number."""
+
+    order: str | None = Field(default=None, min_length=1, max_length=32, description="DD-…")
+    erp_number: str | None = Field(default=None, min_length=1, max_length=64)
+    status: str = Field(
+        min_length=1, max_length=32, description="accepted, invoiced, paid, shipped, …"
+    )
+    note: str = Field(default="", max_length=2000)
+
+    @model_validator(mode="after")
+    def _names_order(self) -> Self:
+        if not self.order and not self.erp_number:
+            raise PydanticCustomError(
+                "missing_order",
+                "Name the order by its number (order) or the ERP's number (erp_number).",
+                {"field": "order"},
+            )
+        return self
+
+
+Apply = Callable[[Sequence[Any], str, str], list[RowResult]]
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One kind of batch the ERP sends to ``POST /api/v1/sync/<name>``."""
+
+    name: str
+    scope: str
+    category: str
+    row: type[SyncRow]
+    apply: Apply  # (valid rows, source, reference) -> one result per row, in order
+    summary: str
+
+
+def _prices(rows: Sequence[PriceRow], source: str, reference: str) -> list[RowResult]:
+    changes = [
+        PriceChange(
+            product=row.product,
+            sku=row.sku,
+            price_type=row.price_type,
+            amount=row.amount,
+            currency=row.currency,
+            valid_from=row.valid_from,
+            valid_to=row.valid_to,
+            stamp=row.stamp,
+        )
+        for row in rows
+    ]
+    return upsert_prices(changes, source=source)
+
+
+def _customer_prices(
+    rows: Sequence[CustomerPriceRow], source: str, reference: str
+) -> list[RowResult]:
+    changes = [
+        CustomerPriceChange(
+            external_id=row.external_id,
+            company=row.company,
+            product=row.product,
+            sku=row.sku,
+            contract=row.contract,
+            currency=row.currency,
+            amount=row.amount,
+            valid_from=row.valid_from,
+            valid_to=row.valid_to,
+            stamp=row.stamp,
+        )
+        for row in rows
+    ]
+    return upsert_customer_prices(changes, source=source)
+
+
+def _stock(rows: Sequence[StockLevelRow], source: str, reference: str) -> list[RowResult]:
+    changes = [
+        StockLevelChange(
+            index=index,
+            product=row.product or "",
+            sku=row.sku or "",
+            warehouse=row.warehouse,
+            on_hand=row.on_hand,
+            safety_stock=row.safety_stock,
+            incoming=None
+            if row.incoming is None
+            else tuple(
+                IncomingEntry(entry.quantity, entry.expected_date) for entry in row.incoming
+            ),
+            stamp=row.stamp,
+        )
+        for index, row in enumerate(rows)
+    ]
+    return set_stock_levels(changes, source=source, reference=reference)
+
+
+def _stock_deltas(rows: Sequence[StockDeltaRow], source: str, reference: str) -> list[RowResult]:
+    changes = [
+        StockDeltaChange(
+            index=index,
+            product=row.product or "",
+            sku=row.sku or "",
+            warehouse=row.warehouse,
+            delta=row.delta,
+            stamp=row.stamp,
+        )
+        for index, row in enumerate(rows)
+    ]
+    return apply_stock_deltas(changes, source=source, reference=reference)
+
+
+def _order_statuses(rows: Sequence[OrderStatusRow], source: str, reference: str) -> list[RowResult]:
+    changes = [
+        OrderStatusChange(
+            index=index,
+            order=row.order or "",
+            erp_number=row.erp_number or "",
+            status=row.status,
+            note=row.note,
+            stamp=row.stamp,
+        )
+        for index, row in enumerate(rows)
+    ]
+    return apply_order_statuses(changes, source=source)
+
+
+FEEDS: dict[str, Feed] = {
+    feed.name: feed
+    for feed in (
+        Feed(
+            "prices",
+            Scope.PRICES_WRITE,
+            SyncCategoryCode.PRICES,
+            PriceRow,
+            _prices,
+            "Prices per product and price type",
+        ),
+        Feed(
+            "customer-prices",
+            Scope.PRICES_WRITE,
+            SyncCategoryCode.PRICES,
+            CustomerPriceRow,
+            _customer_prices,
+            "Prices agreed with one dealer",
+        ),
+        Feed(
+            "stock",
+            Scope.STOCK_WRITE,
+            SyncCategoryCode.STOCK,
+            StockLevelRow,
+            _stock,
+            "Stock levels per product and warehouse (absolute figures)",
+        ),
+        Feed(
+            "stock-deltas",
+            Scope.STOCK_WRITE,
+            SyncCategoryCode.STOCK,
+            StockDeltaRow,
+            _stock_deltas,
+            "Stock movements per product and warehouse (deltas)",
+        ),
+        Feed(
+            "order-statuses",
+            Scope.ORDERS_WRITE,
+            SyncCategoryCode.ORDER_STATUSES,
+            OrderStatusRow,
+            _order_statuses,
+            "Order statuses with the ERP's order number",
+        ),
+    )
+}
+
+
+def row_key(raw: Any) -> str:
+    """How the ERP would recognise a row that failed validation: its first id-like field."""
+    if isinstance(raw, dict):
+        for name in ("external_id", "order", "product", "sku"):
+            value = raw.get(name)
+            if isinstance(value, str | int) and not isinstance(value, bool):
+                return str(value)[:100]
+    return ""
+
+
+def register(*feeds: Feed) -> None:
+    """Add feeds defined elsewhere (the master-data feeds) to the registry the pipeline and
+    the API read; called once when the app is ready, before the API declares its routes."""
+    for feed in feeds:
+        if FEEDS.get(feed.name, feed) is not feed:
+            raise ValueError(f"Two feeds are named {feed.name!r}")
+        FEEDS[feed.name] = feed

@@ -1,0 +1,455 @@
+"""Reading and applying a stored inbound message, chunk by chunk, with flat memory.
+
+The body is read twice: :func:`inspect` walks it once to prove it is a well-formed
+document and count its rows (nothing is applied from a malformed one), then
+:func:`process` streams the rows again in chunks, validates each row against its feed's
+schema and lets the feed's domain service apply the valid ones, one transaction per chunk
+(or one for the whole batch when it is all-or-nothing), saving progress in between.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterator
+from decimal import Decimal
+from itertools import islice
+from typing import IO, Any
+
+import ijson
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_tasks import task
+from pydantic import ValidationError
+
+from dealerdesk.core.audit import record
+from dealerdesk.core.sync import Outcome, RowResult
+from dealerdesk.core.text import printable
+from dealerdesk.integration.choices import InboundStatus, RowStatus
+from dealerdesk.integration.inbound.errors import MessageRefused
+from dealerdesk.integration.inbound.feeds import FEEDS, Feed, SyncRow, row_key
+from dealerdesk.integration.models import InboundMessage
+
+logger = logging.getLogger(__name__)
+
+NDJSON = "application/x-ndjson"
+# Rows validated and applied together: a few thousand keep memory flat and transactions short.
+CHUNK_ROWS = 2000
+# Batches up to this size report every row; larger ones only the rows not applied …
+FULL_RESULT_ROWS = 1000
+# … and at most this many of those.
+RESULT_ROWS_CAP = 10_000
+MAX_ERROR_CHARS = 300
+# Rows are flat objects with a few small lists; deeper documents are refused before the row
+# reader (whose path strings grow with depth) sees them.
+MAX_DEPTH = 32
+
+
+class _AtomicBatchRejected(Exception):
+    """Rolls back an all-or-nothing batch in which a row was rejected."""
+
+
+def inspect(message: InboundMessage) -> int:
+    """Check that the stored body is one well-formed document and count its rows.
+
+    Raises :class:`MessageRefused` (400: not JSON; 422: not the expected shape) naming the
+    line or row at fault.
+    """
+    with message.body.open("rb") as stream:
+        if message.content_type == NDJSON:
+            return sum(1 for _ in _ndjson_rows(stream))
+        return _count_json_rows(stream)
+
+
+def rows_of(message: InboundMessage) -> Iterator[Any]:
+    """The rows of the stored body, one parsed object at a time (numbers as Decimal)."""
+    with message.body.open("rb") as stream:
+        if message.content_type == NDJSON:
+            yield from _ndjson_rows(stream)
+        else:
+            yield from ijson.items(stream, "rows.item")
+
+
+def _count_json_rows(stream: IO[bytes]) -> int:
+    """Walk the document's events without building anything: the top level must be an
+    object whose "rows" is an array of objects, nested at most ``MAX_DEPTH`` deep."""
+    shape = 'The body must be a JSON object with a "rows" array of row objects.'
+    rows = 0
+    depth = 0
+    found = False
+    in_rows = False  # inside the "rows" array (depth 2)
+    expect_rows = False  # the value of the top-level key "rows" comes next
+    try:
+        for event, value in ijson.basic_parse(stream):
+            if expect_rows:
+                expect_rows = False
+                if event != "start_array":
+                    raise MessageRefused(422, "rows_not_array", shape)
+                found = in_rows = True
+            elif in_rows and depth == 2 and event != "end_array":
+                if event != "start_map":
+                    raise MessageRefused(
+                        422,
+                        "row_not_object",
+                        f"Row {rows} is not an object.",
+                        [
+                            {
+                                "row": rows,
+                                "field": None,
+                                "code": "row_not_object",
+                                "message": "Each row must be a JSON object.",
+                            }
+                        ],
+                    )
+                rows += 1
+            elif depth == 0 and event != "start_map":
+                raise MessageRefused(422, "not_an_object", shape)
+            elif depth == 1 and event == "map_key":
+                # A key with a dot would read as a path ("rows.item") to the row reader.
+                if "." in value or (value == "rows" and found):
+                    raise MessageRefused(
+                        422, "unexpected_key", f"Unexpected top-level key {value!r}. {shape}"
+                    )
+                expect_rows = value == "rows"
+            if event in {"start_map", "start_array"}:
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise MessageRefused(
+                        422,
+                        "too_deep",
+                        f"The document nests more than {MAX_DEPTH} levels deep.",
+                    )
+            elif event in {"end_map", "end_array"}:
+                depth -= 1
+                if depth == 1:
+                    in_rows = False
+    except ijson.JSONError as error:
+        raise MessageRefused(
+            400, "malformed_json", f"The body is not valid JSON: {_short(error)}"
+        ) from error
+    except UnicodeDecodeError as error:
+        raise MessageRefused(400, "malformed_json", "The body is not UTF-8 text.") from error
+    if not found:
+        raise MessageRefused(422, "rows_missing", shape)
+    return rows
+
+
+def _ndjson_rows(stream: IO[bytes]) -> Iterator[Any]:
+    row = 0
+    for line_number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            parsed = json.loads(line, parse_float=Decimal)
+        except RecursionError as error:
+            raise MessageRefused(
+                422, "too_deep", f"Line {line_number} nests too deep to be a row."
+            ) from error
+        except ValueError as error:  # JSONDecodeError and UnicodeDecodeError alike
+            raise MessageRefused(
+                400,
+                "malformed_json",
+                f"Line {line_number} is not valid JSON: {_short(error)}",
+                [{"row": row, "field": None, "code": "malformed_json", "message": _short(error)}],
+            ) from error
+        if not isinstance(parsed, dict):
+            raise MessageRefused(
+                422,
+                "row_not_object",
+                f"Line {line_number} (row {row}) is not a JSON object.",
+                [
+                    {
+                        "row": row,
+                        "field": None,
+                        "code": "row_not_object",
+                        "message": "Each line must be one JSON object.",
+                    }
+                ],
+            )
+        row += 1
+        yield parsed
+
+
+def _short(error: Exception) -> str:
+    text = str(error).replace("\n", " ")
+    return text if len(text) <= MAX_ERROR_CHARS else text[:MAX_ERROR_CHARS] + "…"
+
+
+def _storable(value: Any) -> Any:
+    """A result entry that every database stores: what the ERP sent may hold NUL and other
+    characters nobody types, which PostgreSQL refuses in JSON text."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {key: _storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value
+
+
+class Tally:
+    """Counts and per-row results of a batch as it goes; keeps a bounded list of rows."""
+
+    def __init__(self, total: int) -> None:
+        self.every_row = total <= FULL_RESULT_ROWS
+        self.counts = {RowStatus.APPLIED: 0, RowStatus.UNCHANGED: 0, RowStatus.REJECTED: 0}
+        self.rows: list[dict[str, Any]] = []
+        self.left_out = 0
+        self.latest_change_at: dt.datetime | None = None
+
+    @property
+    def done(self) -> int:
+        return sum(self.counts.values())
+
+    def add(self, row: int, result: RowResult, changed_at: dt.datetime | None = None) -> None:
+        if result.outcome.applied:
+            status = RowStatus.APPLIED
+            if changed_at and (self.latest_change_at is None or changed_at > self.latest_change_at):
+                self.latest_change_at = changed_at
+        elif result.outcome == Outcome.REJECTED:
+            status = RowStatus.REJECTED
+        else:
+            status = RowStatus.UNCHANGED
+        self.counts[status] += 1
+        if status == RowStatus.APPLIED and not self.every_row:
+            return
+        entry = {"row": row, "status": str(status), "outcome": str(result.outcome)}
+        entry.update(
+            (name, value)
+            for name in ("key", "field", "code", "message")
+            if (value := getattr(result, name))
+        )
+        self.keep(entry)
+
+    def reject_invalid(self, row: int, raw: Any, error: ValidationError) -> None:
+        errors = [
+            {
+                "row": row,
+                "field": ".".join(str(part) for part in item["loc"])
+                or (item.get("ctx") or {}).get("field"),
+                "code": item["type"],
+                "message": item["msg"],
+            }
+            for item in error.errors(include_url=False, include_input=False)
+        ]
+        first = errors[0]
+        self.counts[RowStatus.REJECTED] += 1
+        entry = {
+            "row": row,
+            "status": str(RowStatus.REJECTED),
+            "outcome": str(Outcome.REJECTED),
+            "key": row_key(raw),
+            "field": first["field"],
+            "code": first["code"],
+            "message": first["message"],
+            "errors": errors,
+        }
+        self.keep({name: value for name, value in entry.items() if value not in ("", None)})
+
+    def keep(self, entry: dict[str, Any]) -> None:
+        if len(self.rows) < RESULT_ROWS_CAP:
+            self.rows.append(_storable(entry))
+        else:
+            self.left_out += 1
+
+    def refuse_all(self, total: int) -> None:
+        """An all-or-nothing batch with a rejected row: nothing was applied, and every row
+        that was not at fault says why it was not applied either."""
+        at_fault = {entry["row"] for entry in self.rows if entry["status"] == RowStatus.REJECTED}
+        rejected = self.counts[RowStatus.REJECTED]
+        notice = {
+            "status": str(RowStatus.REJECTED),
+            "outcome": str(Outcome.REJECTED),
+            "code": "atomic_batch_rejected",
+            "message": f"Not applied: {rejected} row(s) of this all-or-nothing batch were "
+            "rejected.",
+        }
+        if self.every_row:
+            by_row = {entry["row"]: entry for entry in self.rows}
+            self.rows = [
+                by_row[row] if row in at_fault else {"row": row, **notice} for row in range(total)
+            ]
+        else:
+            self.rows = [entry for entry in self.rows if entry["row"] in at_fault]
+            self.left_out = total - len(self.rows)
+        self.counts = {RowStatus.APPLIED: 0, RowStatus.UNCHANGED: 0, RowStatus.REJECTED: total}
+        self.latest_change_at = None
+
+
+def process(message: InboundMessage) -> InboundMessage:
+    """Apply a queued message and record its result; a message another process has taken
+    already is left alone. Never raises for what the message holds: a failure of the whole
+    message marks it failed with the reason."""
+    now = timezone.now()
+    claimed = InboundMessage.objects.filter(pk=message.pk, status=InboundStatus.QUEUED).update(
+        status=InboundStatus.PROCESSING, started_at=now, finished_at=None, error=""
+    )
+    message.refresh_from_db()
+    if not claimed:
+        return message
+    feed = FEEDS[message.feed]
+    try:
+        if message.rows_total is None:
+            message.rows_total = inspect(message)
+            message.save(update_fields=["rows_total"])
+        tally = _apply(message, feed)
+    except MessageRefused as refused:
+        mark_failed(message, refused.message, refused.as_dict())
+    except Exception as error:
+        # Whatever stops the whole message (a lost database connection, a full disk)
+        # is recorded on it so the monitor shows it and staff can replay it.
+        logger.exception("Inbound message %s failed", message.pk)
+        mark_failed(message, f"{type(error).__name__}: {_short(error)}", None)
+    else:
+        message.status = InboundStatus.DONE
+        message.finished_at = timezone.now()
+        message.rows_done = tally.done
+        message.applied = tally.counts[RowStatus.APPLIED]
+        message.unchanged = tally.counts[RowStatus.UNCHANGED]
+        message.rejected = tally.counts[RowStatus.REJECTED]
+        message.latest_change_at = tally.latest_change_at
+        message.result = {
+            "rows": sorted(tally.rows, key=lambda entry: entry["row"]),
+            "rows_left_out": tally.left_out,
+        }
+        message.save()
+    return message
+
+
+def _apply(message: InboundMessage, feed: Feed) -> Tally:
+    total = message.rows_total or 0
+    tally = Tally(total)
+    source = f"ERP message {message.message_id}"[:100]
+    chunks = _chunks(rows_of(message), CHUNK_ROWS)
+    if not message.atomic:
+        offset = 0
+        for chunk in chunks:
+            with transaction.atomic():
+                _apply_chunk(feed, chunk, offset, source, message.message_id, tally)
+            offset += len(chunk)
+            InboundMessage.objects.filter(pk=message.pk).update(
+                rows_done=tally.done,
+                applied=tally.counts[RowStatus.APPLIED],
+                unchanged=tally.counts[RowStatus.UNCHANGED],
+                rejected=tally.counts[RowStatus.REJECTED],
+            )
+        return tally
+    try:
+        with transaction.atomic():
+            offset = 0
+            for chunk in chunks:
+                _apply_chunk(feed, chunk, offset, source, message.message_id, tally)
+                offset += len(chunk)
+            if tally.counts[RowStatus.REJECTED]:
+                raise _AtomicBatchRejected
+    except _AtomicBatchRejected:
+        tally.refuse_all(total)
+    return tally
+
+
+def _chunks(rows: Iterator[Any], size: int) -> Iterator[tuple[Any, ...]]:
+    while chunk := tuple(islice(rows, size)):
+        yield chunk
+
+
+def _apply_chunk(
+    feed: Feed,
+    chunk: tuple[Any, ...],
+    offset: int,
+    source: str,
+    reference: str,
+    tally: Tally,
+) -> None:
+    valid: list[SyncRow] = []
+    positions: list[int] = []
+    for position, raw in enumerate(chunk, start=offset):
+        try:
+            valid.append(feed.row.model_validate(raw))
+        except ValidationError as error:
+            tally.reject_invalid(position, raw, error)
+        else:
+            positions.append(position)
+    if not valid:
+        return
+    for result in feed.apply(valid, source, reference):
+        row = valid[result.index]
+        tally.add(positions[result.index], result, row.erp_changed_at)
+
+
+def mark_failed(message: InboundMessage, error: str, refusal: dict[str, Any] | None) -> None:
+    message.status = InboundStatus.FAILED
+    message.finished_at = timezone.now()
+    message.error = error
+    message.result = {"refused": refusal} if refusal else None
+    message.save()
+
+
+@task(queue_name="imports")
+def import_message(message_pk: int) -> None:
+    """The import job of a large message: applies it, with progress on its row."""
+    process(InboundMessage.objects.get(pk=message_pk))
+
+
+def schedule(message: InboundMessage) -> None:
+    """Hand ``message`` to an import worker once the transaction that queued it commits
+    (at once outside a transaction), so a worker never looks for a row not yet visible."""
+    transaction.on_commit(lambda: import_message.enqueue(message.pk))
+
+
+def replay(message: InboundMessage, by: Any) -> InboundMessage:
+    """Queue the body of ``message`` again as a new message ``<original>:replay:<n>`` of the
+    same client (for the sync monitor: after a failure, or to apply again after a fix)."""
+    original = message.replay_of or message
+    for _attempt in range(5):
+        number = InboundMessage.objects.filter(Q(replay_of=original) | Q(pk=original.pk)).count()
+        try:
+            with transaction.atomic():
+                again = InboundMessage.objects.create(
+                    client=message.client,
+                    message_id=f"{original.message_id[:80]}:replay:{number}",
+                    feed=message.feed,
+                    category=message.category,
+                    atomic=message.atomic,
+                    content_type=message.content_type,
+                    body=message.body.name,  # a stored body never changes: share it
+                    body_sha256=message.body_sha256,
+                    body_bytes=message.body_bytes,
+                    replay_of=original,
+                )
+                record(
+                    actor=by,
+                    instance=again,
+                    verb="replayed",
+                    after={"replay_of": message.message_id},
+                    source="sync monitor",
+                )
+                schedule(again)
+        except IntegrityError:
+            continue  # another replay took this number meanwhile: count again
+        return again
+    raise RuntimeError(f"Could not number a replay of message {message.message_id}")
+
+
+def answer(message: InboundMessage) -> dict[str, Any]:
+    """What the API answers about a message: status, progress, counts and row results."""
+    result = message.result or {}
+    return {
+        "message_id": message.message_id,
+        "feed": message.feed,
+        "status": message.status,
+        "atomic": message.atomic,
+        "total": message.rows_total,
+        "rows_done": message.rows_done,
+        "applied": message.applied,
+        "unchanged": message.unchanged,
+        "rejected": message.rejected,
+        "rows": result.get("rows", []),
+        "rows_left_out": result.get("rows_left_out", 0),
+        "latest_change_at": message.latest_change_at,
+        "received_at": message.received_at,
+        "started_at": message.started_at,
+        "finished_at": message.finished_at,
+        "error": message.error,
+    }

@@ -17,12 +17,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Upper
 
-from dealerdesk.accounts.sync import rejection, serialise, snapshot
 from dealerdesk.catalog.choices import Unit
 from dealerdesk.catalog.models import Barcode, Brand, Category, Product, ProductImage
 from dealerdesk.catalog.sync_images import ImageSource, erp_image_key, schedule_image_fetch
 from dealerdesk.core import audit
 from dealerdesk.core.barcodes import normalize_gtin, validate_gtin
+from dealerdesk.core.batch import rejection, serialise, snapshot
 from dealerdesk.core.models import AuditAction
 from dealerdesk.core.sync import ErpStamp, Outcome, RowResult
 

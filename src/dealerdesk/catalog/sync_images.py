@@ -18,21 +18,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django_tasks import task
 from PIL import Image, UnidentifiedImageError
 
-from dealerdesk import __version__
 from dealerdesk.catalog.models import Product, ProductImage
+from dealerdesk.core import http
 
 logger = logging.getLogger(__name__)
 
 ERP_PREFIX = "products/erp/"
 FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
-TIMEOUT = httpx.Timeout(20.0, connect=5.0)
+TIMEOUT_SECONDS = 20.0
 _KEY = re.compile(r"^products/erp/([0-9a-f]{32})[^/]*$")
 
 
@@ -107,23 +106,16 @@ def fetch_image(url: str, *, name: str) -> ContentFile[bytes]:
     if not url.lower().startswith(("http://", "https://")):
         raise ImageFetchError("only http and https addresses are fetched")
     limit = int(getattr(settings, "PRODUCT_IMAGE_MAX_BYTES", 5 * 1024 * 1024))
-    headers = {"User-Agent": f"Dealerdesk/{__version__}"}
-    try:
-        with (
-            httpx.Client(follow_redirects=False, timeout=TIMEOUT, trust_env=False) as client,
-            client.stream("GET", url, headers=headers) as response,
-        ):
-            if response.status_code != 200:
-                raise ImageFetchError(f"the server answered {response.status_code}")
-            data = bytearray()
-            for chunk in response.iter_bytes():
-                data.extend(chunk)
-                if len(data) > limit:
-                    raise ImageFetchError(f"larger than {limit} bytes")
-    except (httpx.HTTPError, httpx.InvalidURL) as error:
-        raise ImageFetchError(f"{type(error).__name__}: {error}") from error
-    extension = _image_extension(bytes(data))
-    return ContentFile(bytes(data), name=f"erp/{name}.{extension}")
+    answer = http.request("GET", url, timeout=TIMEOUT_SECONDS, max_bytes=limit)
+    if answer.error:
+        raise ImageFetchError(answer.error)
+    if answer.status_code != 200:
+        raise ImageFetchError(f"the server answered {answer.status_code}")
+    if answer.truncated:
+        raise ImageFetchError(f"larger than {limit} bytes")
+    data = answer.content
+    extension = _image_extension(data)
+    return ContentFile(data, name=f"erp/{name}.{extension}")
 
 
 def _image_extension(data: bytes) -> str:

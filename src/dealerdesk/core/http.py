@@ -37,6 +37,7 @@ class HttpResult:
     duration_ms: int
     error: str = ""
     truncated: bool = False
+    content: bytes = b""  # the body as received (up to the cap), for binary answers
 
     @property
     def ok(self) -> bool:
@@ -70,8 +71,10 @@ def request(
     headers: Mapping[str, str] | None = None,
     timeout: float,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    max_bytes: int = MAX_BODY_BYTES,
 ) -> HttpResult:
-    """Send one request; network failures come back as ``HttpResult.error``."""
+    """Send one request; network failures come back as ``HttpResult.error``. At most
+    ``max_bytes`` of the answer are read (``truncated`` says the rest was cut)."""
     sent_headers = {"User-Agent": USER_AGENT, **(headers or {})}
     limits = httpx.Timeout(timeout, connect=min(connect_timeout, timeout))
     started = time.monotonic()
@@ -80,9 +83,11 @@ def request(
             httpx.Client(follow_redirects=False, timeout=limits, trust_env=False) as client,
             client.stream(method, url, content=content, headers=sent_headers) as response,
         ):
-            body, truncated = _read_capped(response, time.monotonic() + timeout)
+            body, truncated = _read_capped(response, time.monotonic() + timeout, max_bytes)
             text = body.decode(response.encoding or "utf-8", errors="replace")
-            return HttpResult(response.status_code, text, _ms_since(started), "", truncated)
+            return HttpResult(
+                response.status_code, text, _ms_since(started), "", truncated, content=body
+            )
     except httpx.TimeoutException as error:
         return _failed(started, f"timed out after {timeout:g} s ({type(error).__name__})")
     except _Deadline:
@@ -102,9 +107,11 @@ class _Deadline(Exception):
     """The server trickles its body past its deadline."""
 
 
-def _read_capped(response: httpx.Response, deadline: float) -> tuple[bytes, bool]:
-    """At most ``MAX_BODY_BYTES`` of the body; the read timeout bounds each chunk, the
-    deadline bounds them all."""
+def _read_capped(
+    response: httpx.Response, deadline: float, limit: int = MAX_BODY_BYTES
+) -> tuple[bytes, bool]:
+    """At most ``limit`` bytes of the body; the read timeout bounds each chunk, the deadline
+    bounds them all."""
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes():
@@ -112,8 +119,8 @@ def _read_capped(response: httpx.Response, deadline: float) -> tuple[bytes, bool
             raise _Deadline
         chunks.append(chunk)
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return b"".join(chunks)[:MAX_BODY_BYTES], True
+        if size > limit:
+            return b"".join(chunks)[:limit], True
     return b"".join(chunks), False
 
 

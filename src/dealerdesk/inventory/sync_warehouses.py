@@ -15,8 +15,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from dealerdesk.accounts.models import Region
-from dealerdesk.accounts.sync import rejection, serialise, snapshot
 from dealerdesk.core import audit
+from dealerdesk.core.batch import rejection, serialise, snapshot
 from dealerdesk.core.models import AuditAction
 from dealerdesk.core.sync import ErpStamp, Outcome, RowResult
 from dealerdesk.inventory.models import Warehouse

@@ -20,9 +20,9 @@ from django.db import transaction
 from django.db.models import Q
 
 from dealerdesk.accounts.models import Company, CustomerGroup
-from dealerdesk.accounts.sync import rejection, serialise, snapshot
 from dealerdesk.catalog.models import Product
 from dealerdesk.core import audit
+from dealerdesk.core.batch import rejection, serialise, snapshot
 from dealerdesk.core.models import AuditAction
 from dealerdesk.core.sync import ErpStamp, Outcome, RowResult
 from dealerdesk.pricing.choices import VatRegime

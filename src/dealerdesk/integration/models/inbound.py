@@ -8,6 +8,7 @@ from django.db import models
 
 from dealerdesk.integration.choices import InboundStatus
 from dealerdesk.integration.models.clients import ApiClient
+from dealerdesk.integration.models.monitor import SyncCategoryCode
 
 
 def private_storage() -> Storage:
@@ -26,7 +27,9 @@ class InboundMessage(models.Model):
     client = models.ForeignKey(ApiClient, on_delete=models.PROTECT, related_name="messages")
     message_id = models.CharField(max_length=100)
     feed = models.CharField(max_length=32, db_index=True, help_text="e.g. prices, stock")
-    category = models.CharField(max_length=20, db_index=True, help_text="Sync category")
+    category = models.CharField(
+        max_length=20, choices=SyncCategoryCode.choices, db_index=True, help_text="Sync category"
+    )
     status = models.CharField(
         max_length=12, choices=InboundStatus.choices, default=InboundStatus.QUEUED, db_index=True
     )

@@ -1,0 +1,52 @@
+"""What the domains' batch sync services share: a per-feed lock, audit snapshots at the
+columns' scale, and a model's validation error as a row's field, code and message."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Collection
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import connection
+from django.db.models import DecimalField, Model
+
+from dealerdesk.core import audit
+
+
+def serialise(feed: str) -> None:
+    """Hold a transaction-level lock for ``feed`` until commit, so two messages of one feed
+    cannot both find a record absent and both create it. SQLite serialises writers anyway."""
+    if connection.vendor == "postgresql":
+        lock_id = zlib.crc32(f"dealerdesk.sync.{feed}".encode())
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+
+
+def snapshot(instance: Model, fields: Collection[str]) -> dict[str, Any]:
+    """``core.audit.snapshot`` with decimals at their column's scale, so that 0 sent by the
+    ERP and 0.00 read from the database compare equal."""
+    data = audit.snapshot(instance, fields)
+    for model_field in instance._meta.concrete_fields:
+        value = getattr(instance, model_field.attname)
+        if (
+            model_field.attname in data
+            and isinstance(model_field, DecimalField)
+            and isinstance(value, Decimal)
+            and value.is_finite()
+        ):
+            places = model_field.decimal_places or 0
+            data[model_field.attname] = str(value.quantize(Decimal(1).scaleb(-places)))
+    return data
+
+
+def rejection(error: ValidationError, names: dict[str, str]) -> tuple[str, str, str]:
+    """The first of a model's validation errors as (row field, stable code, message),
+    named as the row names the field (``names`` maps model field → row field)."""
+    model_name, errors = next(iter(error.error_dict.items()))
+    first = errors[0]
+    row_name = "" if model_name == NON_FIELD_ERRORS else names.get(model_name, model_name)
+    code = first.code if first.code and first.code != "invalid" else f"invalid_{row_name}"
+    message = " ".join(first.messages)
+    return row_name, str(code), f"{row_name}: {message}" if row_name else message

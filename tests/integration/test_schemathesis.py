@@ -48,7 +48,22 @@ CHECKS = [
 
 
 @pytest.fixture
-def credentials(world, shop) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _connection_kept_between_requests():  # type: ignore[no-untyped-def]
+    """The WSGI application closes old database connections at the end of each request, as
+    a server should; inside a test transaction that would close the test's own connection.
+    Django's test client switches this off in the same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def credentials(world, shop, _connection_kept_between_requests) -> dict[str, str]:  # type: ignore[no-untyped-def]
     client = ApiClient.objects.filter(name="Schemathesis ERP").first() or create_client(
         "Schemathesis ERP",
         _scopes(),

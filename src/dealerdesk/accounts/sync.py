@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,13 +20,14 @@ from django.db import transaction
 
 from dealerdesk.accounts.choices import CreditPolicy, StockDisplayPolicy
 from dealerdesk.accounts.models import CodedErpRecord, Company, CustomerGroup, Region, Tier
-from dealerdesk.core import audit
+from dealerdesk.core import batch
 from dealerdesk.core.batch import rejection, serialise, snapshot
 from dealerdesk.core.models import AuditAction
 from dealerdesk.core.sync import ErpStamp, Outcome, RowResult
 
 DEACTIVATED_REASON = "Deactivated in the ERP"
 VERB = "synced from the ERP"
+_record = partial(batch.record, verb=VERB)
 
 # Fields a row sets when it states them (a row and the model name them alike).
 COMPANY_FIELDS = (
@@ -249,22 +251,3 @@ def _invalid(company: Company, names: dict[str, str]) -> tuple[str, str, str] | 
 
 
 # ---- shared by the master-data services above accounts (catalog, pricing, inventory) ----
-
-
-def _record(
-    company: Company,
-    action: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    source: str,
-) -> None:
-    audit.record(
-        actor=None,
-        instance=company,
-        action=action,
-        verb=VERB,
-        before=before,
-        after=after,
-        company_id=company.pk,
-        source=source[:100],
-    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,13 +20,14 @@ from django.db.models.functions import Upper
 from dealerdesk.catalog.choices import Unit
 from dealerdesk.catalog.models import Barcode, Brand, Category, Product, ProductImage
 from dealerdesk.catalog.sync_images import ImageSource, erp_image_key, schedule_image_fetch
-from dealerdesk.core import audit
+from dealerdesk.core import batch
 from dealerdesk.core.barcodes import normalize_gtin, validate_gtin
 from dealerdesk.core.batch import rejection, serialise, snapshot
 from dealerdesk.core.models import AuditAction
 from dealerdesk.core.sync import ErpStamp, Outcome, RowResult
 
 VERB = "synced from the ERP"
+_record = partial(batch.record, verb=VERB)
 # The materialised path is 255 characters; a deeper node cannot be stored.
 MAX_PARENT_PATH = 255 - 22
 
@@ -438,21 +439,3 @@ class _ProductBatch:
             return False
         schedule_image_fetch(product.pk, row.images)
         return True
-
-
-def _record(
-    instance: Category | Product,
-    action: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    source: str,
-) -> None:
-    audit.record(
-        actor=None,
-        instance=instance,
-        action=action,
-        verb=VERB,
-        before=before,
-        after=after,
-        source=source[:100],
-    )

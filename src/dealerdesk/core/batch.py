@@ -50,3 +50,28 @@ def rejection(error: ValidationError, names: dict[str, str]) -> tuple[str, str, 
     code = first.code if first.code and first.code != "invalid" else f"invalid_{row_name}"
     message = " ".join(first.messages)
     return row_name, str(code), f"{row_name}: {message}" if row_name else message
+
+
+def record(
+    instance: Model,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    source: str,
+    *,
+    verb: str,
+) -> None:
+    """The audit entry of one record an ERP message changed; it shows under the dealer it
+    belongs to (the company itself, or the row's company)."""
+    company_id = instance.pk if instance._meta.label_lower == "accounts.company" else None
+    owner = getattr(instance, "company_id", None)
+    audit.record(
+        actor=None,
+        instance=instance,
+        action=action,
+        verb=verb,
+        before=before,
+        after=after,
+        company_id=company_id if company_id is not None else owner,
+        source=source[:100],
+    )

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
 from dealerdesk.accounts.models import Region
-from dealerdesk.core import audit
+from dealerdesk.core import batch
 from dealerdesk.core.batch import rejection, serialise, snapshot
 from dealerdesk.core.models import AuditAction
 from dealerdesk.core.sync import ErpStamp, Outcome, RowResult
 from dealerdesk.inventory.models import Warehouse
 
 VERB = "synced from the ERP"
+_record = partial(batch.record, verb=VERB)
 FIELDS = [
     "code",
     "name",
@@ -131,21 +133,3 @@ def _upsert(
     _record(warehouse, AuditAction.UPDATE, before, after, source)
     deactivated = was_active and not warehouse.is_active
     return RowResult(index, Outcome.DEACTIVATED if deactivated else Outcome.UPDATED, key)
-
-
-def _record(
-    warehouse: Warehouse,
-    action: str,
-    before: dict[str, object] | None,
-    after: dict[str, object],
-    source: str,
-) -> None:
-    audit.record(
-        actor=None,
-        instance=warehouse,
-        action=action,
-        verb=VERB,
-        before=before,
-        after=after,
-        source=source[:100],
-    )

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,7 +22,7 @@ from django.db.models import Q
 
 from dealerdesk.accounts.models import Company, CustomerGroup
 from dealerdesk.catalog.models import Product
-from dealerdesk.core import audit
+from dealerdesk.core import audit, batch
 from dealerdesk.core.batch import rejection, serialise, snapshot
 from dealerdesk.core.models import AuditAction
 from dealerdesk.core.sync import ErpStamp, Outcome, RowResult
@@ -30,6 +31,7 @@ from dealerdesk.pricing.events import PRICING
 from dealerdesk.pricing.models import Contract, Price, PriceType, QuantityBreak
 
 VERB = "synced from the ERP"
+_record = partial(batch.record, verb=VERB)
 Problem = tuple[str, str, str]
 
 
@@ -273,9 +275,9 @@ def _upsert_contract(
     held[key] = contract
     after = snapshot(contract, CONTRACT_FIELDS)
     if not created and was_active and not contract.is_active:
-        _record(contract, AuditAction.UPDATE, before, after, source, company.pk)
+        _record(contract, AuditAction.UPDATE, before, after, source)
         return RowResult(index, Outcome.DEACTIVATED, key)
-    return _settled(index, key, contract, created, before, after, source, company.pk)
+    return _settled(index, key, contract, created, before, after, source)
 
 
 def _contract_problem(
@@ -463,8 +465,7 @@ def _unset(query: Any, keeper: PriceType | Contract, flag: str, source: str) -> 
     from the rows that hold it, before ``keeper`` takes it: the unique constraint allows one."""
     for other in query.exclude(pk=keeper.pk) if keeper.pk else query:
         type(other)._default_manager.filter(pk=other.pk).update(**{flag: False})
-        company_id = getattr(other, "company_id", None)
-        _record(other, AuditAction.UPDATE, {flag: True}, {flag: False}, source, company_id)
+        _record(other, AuditAction.UPDATE, {flag: True}, {flag: False}, source)
         PRICING.invalidate()
 
 
@@ -476,32 +477,11 @@ def _settled(
     before: dict[str, Any],
     after: dict[str, Any],
     source: str,
-    company_id: int | None = None,
 ) -> RowResult:
     if created:
-        _record(instance, AuditAction.CREATE, None, after, source, company_id)
+        _record(instance, AuditAction.CREATE, None, after, source)
         return RowResult(index, Outcome.CREATED, key)
     if before == after:
         return RowResult(index, Outcome.UNCHANGED, key)
-    _record(instance, AuditAction.UPDATE, before, after, source, company_id)
+    _record(instance, AuditAction.UPDATE, before, after, source)
     return RowResult(index, Outcome.UPDATED, key)
-
-
-def _record(
-    instance: PriceType | Contract,
-    action: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    source: str,
-    company_id: int | None,
-) -> None:
-    audit.record(
-        actor=None,
-        instance=instance,
-        action=action,
-        verb=VERB,
-        before=before,
-        after=after,
-        company_id=company_id,
-        source=source[:100],
-    )

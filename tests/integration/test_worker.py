@@ -101,7 +101,7 @@ def test_the_heartbeat_keeps_one_row_per_worker_and_moves_it_on():
 
 
 def test_the_schedule_is_a_plain_list_of_named_jobs():
-    assert {job.name for job in JOBS} >= {"heartbeat", "deliver due events"}
+    assert {job.name for job in JOBS} >= {"heartbeat", "deliver due events", "check sync SLAs"}
     assert all(isinstance(job, PeriodicJob) and job.every_seconds > 0 for job in JOBS)
 
 

@@ -18,6 +18,7 @@ from django_tasks_db.models import DBTaskResult
 
 from dealerdesk.core.models import OutboxMessage
 from dealerdesk.integration.models import WorkerHeartbeat
+from dealerdesk.integration.monitor import check_alerts
 from dealerdesk.integration.outbound.delivery import due_deliveries
 from dealerdesk.integration.tasks import deliver_events
 
@@ -79,7 +80,14 @@ def _delivery_run_waiting() -> bool:
     ).exists()
 
 
+def check_sync_alerts(worker: WorkerInfo) -> int:
+    """Raise an alert for each category newly past its SLA, clear those back within it
+    (``monitor.check_alerts``: one open alert per category however many workers check)."""
+    return len(check_alerts())
+
+
 JOBS: list[PeriodicJob] = [
     PeriodicJob("heartbeat", 10, heartbeat),
     PeriodicJob("deliver due events", 1, enqueue_due_deliveries),
+    PeriodicJob("check sync SLAs", 60, check_sync_alerts),
 ]

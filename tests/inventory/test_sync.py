@@ -87,8 +87,10 @@ def test_a_new_level_is_created_with_its_ledger_row_and_audit(depot, cable) -> N
         "msg-1",
     )
     entry = AuditEntry.objects.get(object_type="inventory.stocklevel", object_id=str(row.pk))
-    assert entry.action == "create"
-    assert entry.after["on_hand"] == "40.000"
+    assert (entry.action, entry.verb, entry.source) == ("create", "stock set", "erp")
+    assert entry.before is None
+    assert entry.after == {"on_hand": "40.000", "safety_stock": "2.000", "erp_version": 7}
+    assert entry.object_repr == f"product #{cable.pk} @ warehouse #{depot.pk}: 40.000"
 
 
 def test_an_update_keeps_reserved_and_records_only_what_changed(depot, cable) -> None:
@@ -115,6 +117,52 @@ def test_the_same_figures_again_are_unchanged_but_the_sequence_moves(depot, cabl
     assert stock(cable, depot).erp_version == 2
     assert StockMovement.objects.count() == 1
     assert AuditEntry.objects.filter(object_type="inventory.stocklevel").count() == 1
+
+
+def test_zero_again_is_unchanged(depot, cable) -> None:
+    set_stock_levels([level(on_hand="0", version=1)], source="erp", reference="m1")
+
+    results = set_stock_levels([level(0, "0", 2), level(1, "-0", 3)], source="erp", reference="m2")
+
+    assert [r.outcome for r in results] == [Outcome.UNCHANGED, Outcome.UNCHANGED]
+    assert AuditEntry.objects.filter(object_type="inventory.stocklevel").count() == 1
+
+
+def test_the_audit_of_an_update_names_each_figure_that_changed(depot, cable) -> None:
+    monday = dt.date(2026, 3, 2)
+    set_stock_levels([level(on_hand="10", version=1)], source="erp", reference="m1")
+
+    set_stock_levels(
+        [
+            level(
+                on_hand="10",
+                version=2,
+                safety_stock=D("1.5"),
+                incoming=(IncomingEntry(D(7), monday),),
+            )
+        ],
+        source="erp",
+        reference="m2",
+    )
+    apply_stock_deltas([delta(0, "-2.25", 3)], source="erp", reference="d3")
+
+    entries = AuditEntry.objects.filter(object_type="inventory.stocklevel").order_by("id")
+    assert [(e.verb, e.before, e.after) for e in entries[1:]] == [
+        (
+            "stock set",
+            {"safety_stock": "0.000", "erp_version": 1, "incoming": []},
+            {"safety_stock": "1.500", "erp_version": 2, "incoming": [["2026-03-02", "7"]]},
+        ),
+        (
+            "stock delta",
+            {"on_hand": "10.000", "erp_version": 2},
+            {"on_hand": "7.750", "erp_version": 3},
+        ),
+    ]
+    assert list(StockMovement.objects.order_by("id").values_list("on_hand_delta", "reference")) == [
+        (D(10), "m1"),
+        (D("-2.25"), "d3"),
+    ]
 
 
 def test_an_older_level_never_overwrites_a_newer_one(depot, cable) -> None:
@@ -204,6 +252,12 @@ def test_incoming_replaces_the_schedule_and_none_keeps_it(depot, cable) -> None:
         reference="m1",
     )
     assert list(IncomingStock.objects.values_list("quantity", "expected_date")) == [(D(55), monday)]
+    assert AuditEntry.objects.get(object_type="inventory.stocklevel").after == {
+        "on_hand": "10.000",
+        "safety_stock": "0.000",
+        "erp_version": 1,
+        "incoming": [["2026-03-02", "55"]],
+    }
 
     set_stock_levels([level(version=2)], source="erp", reference="m2")
     assert IncomingStock.objects.count() == 1
@@ -300,6 +354,7 @@ def test_a_level_survives_a_batch_over_several_chunks(depot, cable, monkeypatch)
     from dealerdesk.inventory import sync
 
     monkeypatch.setattr(sync, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(sync, "POSTGRES_CHUNK_ROWS", 2)
     rows = [level(n, str(n), n + 1) for n in range(5)]
 
     results = set_stock_levels(rows, source="erp", reference="m")

@@ -157,7 +157,11 @@ class StockLevel(ErpRecord):
     delta the ERP made up to it (``inventory.sync.apply_stock_deltas``).
     """
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock_levels")
+    # Found through the (product, warehouse) unique index: one of its own would only slow
+    # every stock write.
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="stock_levels", db_index=False
+    )
     warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="stock_levels")
     on_hand = models.DecimalField(default=ZERO, max_digits=DIGITS, decimal_places=PLACES)
     reserved = models.DecimalField(default=ZERO, max_digits=DIGITS, decimal_places=PLACES)
@@ -234,7 +238,10 @@ class StockMovement(models.Model):
     deleted (deactivate them instead).
     """
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    # Found through the movement_product_wh_time index (product first).
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="movements")
     kind = models.CharField(max_length=12, choices=StockMovementKind.choices)
     on_hand_delta = models.DecimalField(default=ZERO, max_digits=DIGITS, decimal_places=PLACES)
@@ -242,7 +249,7 @@ class StockMovement(models.Model):
     on_hand_after = models.DecimalField(max_digits=DIGITS, decimal_places=PLACES)
     reserved_after = models.DecimalField(max_digits=DIGITS, decimal_places=PLACES)
     reference = models.CharField(
-        max_length=100, blank=True, db_index=True, help_text="Order number, ERP message id, …"
+        max_length=100, blank=True, help_text="Order number, ERP message id, …"
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -255,7 +262,9 @@ class StockMovement(models.Model):
         indexes = [
             models.Index(
                 fields=["product", "warehouse", "-created_at"], name="movement_product_wh_time"
-            )
+            ),
+            # Equality only (what an order's reservations are looked up by): no LIKE index.
+            models.Index(fields=["reference"], name="movement_reference"),
         ]
 
     def __str__(self) -> str:

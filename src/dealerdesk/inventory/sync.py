@@ -1,12 +1,13 @@
 """Stock from the ERP in batches: absolute levels and deltas, set-based.
 
 ``services.set_stock_level`` applies one change; an ERP sends a hundred thousand at a time.
-These services apply the same rules to a whole batch in a few statements per chunk of rows:
-one query resolves the chunk's products, one its warehouses, one locks the stock rows it
-touches (primary-key order, as reservations lock them), one inserts the rows that do not
-exist yet, one ``UPDATE … FROM (VALUES …)`` writes every new figure, and bulk inserts write
-the ledger and the audit log. Several changes of one product and warehouse in a batch apply
-in the order sent.
+These services apply the same rules to a whole batch in a fixed number of statements per
+chunk of rows: one query resolves the chunk's products, one its warehouses, one locks the
+stock rows it touches (primary-key order, as reservations lock them), one inserts the rows
+that do not exist yet; then each row is judged in Python against its locked stock row
+(stale, unchanged, rejected, or applied, in the order sent, so several changes of one
+product and warehouse in a batch apply one after the other), and ``sync_writes`` writes the
+new figures, the ledger and the audit log of the whole chunk at once.
 
 ``reserved`` is never taken from the ERP here: it is what portal orders hold, and the rows
 are locked while the figures change, so a reservation made at the same moment is kept.
@@ -18,62 +19,32 @@ makes the whole batch all-or-nothing).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from dealerdesk.catalog.models import Product
-from dealerdesk.core.audit import diff
-from dealerdesk.core.models import AuditAction, AuditEntry
 from dealerdesk.core.sync import ErpStamp, Outcome, RowResult
 from dealerdesk.inventory.availability import ZERO
-from dealerdesk.inventory.choices import StockMovementKind
-from dealerdesk.inventory.models import (
-    DIGITS,
-    PLACES,
-    IncomingStock,
-    StockLevel,
-    StockMovement,
-    Warehouse,
-)
+from dealerdesk.inventory.models import IncomingStock, StockLevel, Warehouse
 from dealerdesk.inventory.services import MAX_QUANTITY, STEP, IncomingEntry, _schedule
+from dealerdesk.inventory.sync_writes import AppliedChanges, LockedLevel, write_chunk
 
-# Rows per chunk: 2,000 rows of the UPDATE's eight values stay under every database's limit
-# of bound parameters (SQLite 32,766), and a chunk's locks are held for a short time.
+# Rows per chunk. On SQLite 2,000 rows of the UPDATE's seven values stay under its limit of
+# bound parameters (32,766). PostgreSQL takes arrays and COPY, so a chunk there is as large
+# as the caller's (the inbound pipeline's) and bounded only to keep locks short.
 CHUNK_ROWS = 2000
-# The column types of the new figures on PostgreSQL, in the order ``_update`` sends them.
-UPDATE_TYPES = ("bigint", "numeric", "numeric", "bigint", "timestamptz", "bigint", "timestamptz")
-LEDGER_COLUMNS = (
-    "product_id",
-    "warehouse_id",
-    "kind",
-    "on_hand_delta",
-    "reserved_delta",
-    "on_hand_after",
-    "reserved_after",
-    "reference",
-    "source",
-)
-AUDIT_COLUMNS = (
-    "actor_repr",
-    "action",
-    "verb",
-    "object_type",
-    "object_id",
-    "object_repr",
-    "before",
-    "after",
-    "source",
-)
+POSTGRES_CHUNK_ROWS = 10_000
+# A figure of zero as the database holds it (three places), so "0" and "0.000" compare and
+# print alike.
+ZERO_FIGURE = ZERO.quantize(STEP)
 VERB_SET = "stock set"
 VERB_DELTA = "stock delta"
-STOCK_LEVEL_TYPE = StockLevel._meta.label_lower
 
 
 @dataclass(frozen=True)
@@ -138,47 +109,14 @@ Change = StockLevelChange | StockDeltaChange
 Key = tuple[int, int]
 
 
-@dataclass
-class _Level:
-    """A locked stock row as the chunk's changes leave it."""
-
-    pk: int
-    product_id: int
-    warehouse_id: int
-    on_hand: Decimal
-    reserved: Decimal
-    safety_stock: Decimal
-    erp_version: int | None
-    erp_changed_at: dt.datetime | None
-    erp_level_version: int | None
-    erp_level_changed_at: dt.datetime | None
-    created: bool = False  # no change of this batch has been recorded against it yet
-    inserted: bool = False  # this chunk inserted the row
-    touched: bool = False  # anything to write, if only the sequence
-    schedule: list[IncomingEntry] | None = None  # the new receipts, when the ERP sent them
-    old_schedule: list[tuple[int, dt.date | None, Decimal]] = field(default_factory=list)
-
-    def figures(self) -> dict[str, str]:
-        return {"on_hand": str(self.on_hand), "safety_stock": str(self.safety_stock)}
-
-
-@dataclass
-class _Chunk:
-    """What one chunk writes besides the stock rows, as rows of ``LEDGER_COLUMNS`` and
-    ``AUDIT_COLUMNS`` (plain tuples: building a model instance per row costs more than the
-    rest of the row's work)."""
-
-    movements: list[tuple[Any, ...]] = field(default_factory=list)
-    audits: list[tuple[Any, ...]] = field(default_factory=list)
-
-
-# Applies one row to its locked stock row: (row, level, written, source, reference) -> result.
-Apply = Callable[[Any, "_Level", "_Chunk", str, str], RowResult]
+# Applies one row to its locked stock row: (row, level, written) -> result.
+Apply = Callable[[Any, "LockedLevel", "AppliedChanges"], RowResult]
 
 
 def _run(rows: Sequence[Any], *, source: str, reference: str, apply: Apply) -> list[RowResult]:
     results: list[RowResult] = []
-    for chunk in _chunks(rows, CHUNK_ROWS):
+    size = POSTGRES_CHUNK_ROWS if connection.vendor == "postgresql" else CHUNK_ROWS
+    for chunk in _chunks(rows, size):
         results.extend(_run_chunk(chunk, source=source, reference=reference, apply=apply))
     return results
 
@@ -210,10 +148,10 @@ def _run_chunk(
             isinstance(row, StockLevelChange) and row.incoming is not None for *_, row, _k in valid
         ):
             _read_schedules(levels)
-        written = _Chunk()
+        written = AppliedChanges(source[:100], reference)
         for position, row, key in valid:
-            results[position] = apply(row, levels[key], written, source, reference)
-        _write(levels.values(), written)
+            results[position] = apply(row, levels[key], written)
+        write_chunk(levels.values(), written)
     return [results[position] for position in range(len(rows))]
 
 
@@ -223,10 +161,23 @@ def _products(rows: Sequence[Change]) -> dict[tuple[str, str], int]:
     skus = {row.sku for row in rows if row.sku and not row.product}
     if not ids and not skus:
         return {}
+    if connection.vendor == "postgresql":
+        # Two array parameters, not an IN list of thousands of placeholders: the driver
+        # spends longer splitting such a query than the database takes to answer it.
+        table = connection.ops.quote_name(Product._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, external_id, sku FROM {table} "  # noqa: S608 - names only
+                "WHERE external_id = ANY(%s::text[]) OR sku = ANY(%s::text[])",
+                [list(ids), list(skus)],
+            )
+            matches: Iterable[tuple[int, str | None, str]] = cursor.fetchall()
+    else:
+        matches = Product.objects.filter(Q(external_id__in=ids) | Q(sku__in=skus)).values_list(
+            "pk", "external_id", "sku"
+        )
     found: dict[tuple[str, str], int] = {}
-    for pk, external_id, sku in Product.objects.filter(
-        Q(external_id__in=ids) | Q(sku__in=skus)
-    ).values_list("pk", "external_id", "sku"):
+    for pk, external_id, sku in matches:
         if external_id in ids:
             found[("id", external_id)] = pk
         if sku in skus:
@@ -300,10 +251,15 @@ def _quantity(value: Any, *, signed: bool = False) -> Decimal | None:
         return None
     if not number.is_finite() or abs(number) >= MAX_QUANTITY or (number < 0 and not signed):
         return None
-    return number.quantize(STEP)
+    return number.quantize(STEP) or ZERO_FIGURE  # no "-0.000"
 
 
-def _lock(valid: Sequence[tuple[int, Change, Key]]) -> dict[Key, _Level]:
+def _figure(value: Any, *, signed: bool = False) -> Decimal:
+    """A figure ``_problem`` has already accepted, rounded as it is stored."""
+    return _quantity(value, signed=signed) or ZERO_FIGURE
+
+
+def _lock(valid: Sequence[tuple[int, Change, Key]]) -> dict[Key, LockedLevel]:
     """The stock rows of the chunk, locked in primary-key order; rows that do not exist yet
     are inserted (a concurrent insert of the same row is no conflict) and locked too."""
     keys = {key for *_, key in valid}
@@ -345,35 +301,55 @@ def _insert_empty_levels(keys: Sequence[Key]) -> None:
         cursor.executemany(sql, [(adapted, adapted, p, w) for p, w in keys])
 
 
-def _select(keys: set[Key]) -> dict[Key, _Level]:
-    # Products IN (…) and warehouses IN (…) may lock a few rows beyond the wanted pairs (an
-    # ERP batch usually sends every warehouse of a product): harmless, and one indexed query.
-    rows = (
-        StockLevel.objects.select_for_update()
-        .filter(product_id__in={key[0] for key in keys}, warehouse_id__in={key[1] for key in keys})
-        .order_by("pk")
-        .values_list(
-            "pk",
-            "product_id",
-            "warehouse_id",
-            "on_hand",
-            "reserved",
-            "safety_stock",
-            "erp_version",
-            "erp_changed_at",
-            "erp_level_version",
-            "erp_level_changed_at",
+LEVEL_COLUMNS = (
+    "id",
+    "product_id",
+    "warehouse_id",
+    "on_hand",
+    "reserved",
+    "safety_stock",
+    "erp_version",
+    "erp_changed_at",
+    "erp_level_version",
+    "erp_level_changed_at",
+)
+
+
+def _select(keys: set[Key]) -> dict[Key, LockedLevel]:
+    """The stock rows of exactly these pairs, locked in primary-key order."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(StockLevel._meta.db_table)
+        columns = ", ".join(f"level.{name}" for name in LEVEL_COLUMNS)
+        pairs = sorted(keys)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns} FROM {table} AS level "  # noqa: S608 - names only
+                "JOIN unnest(%s::bigint[], %s::bigint[]) AS wanted (product, warehouse) "
+                "ON level.product_id = wanted.product AND level.warehouse_id = wanted.warehouse "
+                "ORDER BY level.id FOR UPDATE OF level",
+                [[key[0] for key in pairs], [key[1] for key in pairs]],
+            )
+            rows: Iterable[tuple[Any, ...]] = cursor.fetchall()
+    else:
+        # Products IN (…) and warehouses IN (…) may lock a few rows beyond the wanted pairs
+        # (an ERP batch usually sends every warehouse of a product): harmless, and one query.
+        rows = (
+            StockLevel.objects.select_for_update()
+            .filter(
+                product_id__in={key[0] for key in keys}, warehouse_id__in={key[1] for key in keys}
+            )
+            .order_by("pk")
+            .values_list(*LEVEL_COLUMNS)
         )
-    )
     found = {}
     for values in rows:
-        level = _Level(*values)
-        if (level.product_id, level.warehouse_id) in keys:
-            found[(level.product_id, level.warehouse_id)] = level
+        key = (values[1], values[2])
+        if key in keys:
+            found[key] = LockedLevel(*values)
     return found
 
 
-def _read_schedules(levels: dict[Key, _Level]) -> None:
+def _read_schedules(levels: dict[Key, LockedLevel]) -> None:
     """The receipts on the way for the chunk's rows (one query)."""
     rows = IncomingStock.objects.filter(
         product_id__in={key[0] for key in levels}, warehouse_id__in={key[1] for key in levels}
@@ -384,7 +360,7 @@ def _read_schedules(levels: dict[Key, _Level]) -> None:
             level.old_schedule.append((pk, date, quantity))
 
 
-def _current_schedule(level: _Level) -> list[IncomingEntry]:
+def _current_schedule(level: LockedLevel) -> list[IncomingEntry]:
     if level.schedule is not None:
         return level.schedule
     return [IncomingEntry(quantity, date) for _pk, date, quantity in level.old_schedule]
@@ -401,74 +377,69 @@ def _merged(entries: Iterable[IncomingEntry]) -> list[IncomingEntry]:
     return [IncomingEntry(quantity, date) for date, quantity in merged.items()]
 
 
-def _apply_level(
-    row: StockLevelChange, level: _Level, written: _Chunk, source: str, reference: str
-) -> RowResult:
-    key = _key(row)
-    if not row.stamp.is_newer_than(level.erp_version, level.erp_changed_at):
-        return RowResult.stale(row.index, key, level.erp_version or level.erp_changed_at)
-    on_hand = _quantity(row.on_hand) or ZERO
-    before: dict[str, Any] = {**level.figures(), "erp_version": level.erp_version}
-    delta = on_hand - level.on_hand
-    level.on_hand = on_hand
+def _apply_level(row: StockLevelChange, level: LockedLevel, written: AppliedChanges) -> RowResult:
+    stamp = row.stamp
+    if not stamp.is_newer_than(level.erp_version, level.erp_changed_at):
+        return RowResult.stale(row.index, _key(row), level.erp_version or level.erp_changed_at)
+    on_hand, safety, version = level.on_hand, level.safety_stock, level.erp_version
+    level.on_hand = _figure(row.on_hand)
     if row.safety_stock is not None:
-        level.safety_stock = _quantity(row.safety_stock) or ZERO
-    old_schedule = new_schedule = []
+        level.safety_stock = _figure(row.safety_stock)
+    incoming = None
     if row.incoming is not None:
         old_schedule = _schedule((e.expected_date, e.quantity) for e in _current_schedule(level))
         schedule = _merged(row.incoming)
         new_schedule = _schedule((e.expected_date, e.quantity) for e in schedule)
         if new_schedule != old_schedule:
             level.schedule = schedule
-    _stamp(level, row.stamp)
-    if row.stamp.version is not None:
-        level.erp_level_version = row.stamp.version
-    if row.stamp.changed_at is not None:
-        level.erp_level_changed_at = row.stamp.changed_at
+        incoming = (old_schedule, new_schedule)
+    _stamp(level, stamp)
+    if stamp.version is not None:
+        level.erp_level_version = stamp.version
+    if stamp.changed_at is not None:
+        level.erp_level_changed_at = stamp.changed_at
     level.touched = True
-    after: dict[str, Any] = {**level.figures(), "erp_version": level.erp_version}
-    if row.incoming is not None:
-        before["incoming"], after["incoming"] = old_schedule, new_schedule
-    changed = diff(before, after)
-    changed.pop("erp_version", None)
-    if not changed and not level.created:
-        return RowResult(row.index, Outcome.UNCHANGED, key)
-    return _record(row, level, written, delta, before, after, VERB_SET, source, reference)
+    # Both sides carry three places, so equal numbers also print alike in the audit log.
+    if (
+        not level.created
+        and level.on_hand == on_hand
+        and level.safety_stock == safety
+        and (incoming is None or incoming[0] == incoming[1])
+    ):
+        return RowResult(row.index, Outcome.UNCHANGED, _key(row))
+    return _record(row, level, written, VERB_SET, on_hand, safety, version, incoming)
 
 
-def _apply_delta(
-    row: StockDeltaChange, level: _Level, written: _Chunk, source: str, reference: str
-) -> RowResult:
-    key = _key(row)
-    if not row.stamp.is_newer_than(level.erp_level_version, level.erp_level_changed_at):
+def _apply_delta(row: StockDeltaChange, level: LockedLevel, written: AppliedChanges) -> RowResult:
+    stamp = row.stamp
+    if not stamp.is_newer_than(level.erp_level_version, level.erp_level_changed_at):
         held = level.erp_level_version or level.erp_level_changed_at
         return RowResult(
             row.index,
             Outcome.STALE,
-            key,
+            _key(row),
             code="stale",
             message=f"Already counted in the stock level the ERP sent ({held}); ignored.",
         )
-    delta = _quantity(row.delta, signed=True) or ZERO
+    delta = _figure(row.delta, signed=True)
     if level.on_hand + delta < 0:
         return RowResult.rejected(
             row.index,
-            key,
+            _key(row),
             "delta",
             "negative_stock",
             f"On hand is {level.on_hand}; a delta of {delta} would take it below zero.",
         )
-    before = {**level.figures(), "erp_version": level.erp_version}
-    level.on_hand += delta
-    _stamp(level, row.stamp)
+    on_hand, version = level.on_hand, level.erp_version
+    level.on_hand = on_hand + delta
+    _stamp(level, stamp)
     level.touched = True
     if not delta and not level.created:
-        return RowResult(row.index, Outcome.UNCHANGED, key)
-    after = {**level.figures(), "erp_version": level.erp_version}
-    return _record(row, level, written, delta, before, after, VERB_DELTA, source, reference)
+        return RowResult(row.index, Outcome.UNCHANGED, _key(row))
+    return _record(row, level, written, VERB_DELTA, on_hand, level.safety_stock, version, None)
 
 
-def _stamp(level: _Level, stamp: ErpStamp) -> None:
+def _stamp(level: LockedLevel, stamp: ErpStamp) -> None:
     """The held ERP sequence and time move forward, never back."""
     if stamp.version is not None:
         level.erp_version = max(stamp.version, level.erp_version or stamp.version)
@@ -479,187 +450,33 @@ def _stamp(level: _Level, stamp: ErpStamp) -> None:
 
 def _record(
     row: Change,
-    level: _Level,
-    written: _Chunk,
-    delta: Decimal,
-    before: dict[str, Any],
-    after: dict[str, Any],
+    level: LockedLevel,
+    written: AppliedChanges,
     verb: str,
-    source: str,
-    reference: str,
+    on_hand: Decimal,
+    safety: Decimal,
+    version: int | None,
+    incoming: tuple[list[list[str | None]], list[list[str | None]]] | None,
 ) -> RowResult:
-    """The ledger row (when on hand moved) and the audit entry of an applied change."""
-    if delta:
-        written.movements.append(
-            (
-                level.product_id,
-                level.warehouse_id,
-                StockMovementKind.ERP_SYNC.value,
-                delta,
-                ZERO,
-                level.on_hand,
-                level.reserved,
-                reference,
-                source,
-            )
-        )
+    """Note an applied change (figures before and after) for the ledger and the audit log."""
     created = level.created
     level.created = False  # a second change of the row in this batch is an update of it
-    if created:
-        action, audit_before, audit_after = AuditAction.CREATE.value, None, after
-    else:
-        changed = diff(before, after)
-        action = AuditAction.UPDATE.value
-        audit_before = {name: pair[0] for name, pair in changed.items()}
-        audit_after = {name: pair[1] for name, pair in changed.items()}
-    written.audits.append(
+    written.changes.append(
         (
-            "system",
-            action,
+            level.pk,
+            level.product_id,
+            level.warehouse_id,
+            created,
             verb,
-            STOCK_LEVEL_TYPE,
-            str(level.pk),
-            f"product #{level.product_id} @ warehouse #{level.warehouse_id}: {level.on_hand}",
-            json.dumps(audit_before) if audit_before is not None else None,
-            json.dumps(audit_after),
-            source[:100],
+            level.on_hand - on_hand,
+            on_hand,
+            level.on_hand,
+            level.reserved,
+            safety,
+            level.safety_stock,
+            version,
+            level.erp_version,
+            *(incoming or (None, None)),
         )
     )
     return RowResult(row.index, Outcome.CREATED if created else Outcome.UPDATED, _key(row))
-
-
-# --- writing a chunk ------------------------------------------------------------------------
-
-
-def _write(levels: Iterable[_Level], written: _Chunk) -> None:
-    levels = list(levels)
-    # A row inserted for changes that were all refused or stale is taken out again, unless a
-    # reservation holds stock on it now.
-    unused = [lv.pk for lv in levels if lv.inserted and not lv.touched and not lv.reserved]
-    if unused:
-        StockLevel.objects.filter(pk__in=unused, reserved=0).delete()
-    touched = [level for level in levels if level.touched]
-    if touched:
-        _update(touched)
-    replaced = [level for level in touched if level.schedule is not None]
-    if replaced:
-        IncomingStock.objects.filter(
-            pk__in=[pk for level in replaced for pk, _d, _q in level.old_schedule]
-        ).delete()
-        IncomingStock.objects.bulk_create(
-            IncomingStock(
-                product_id=level.product_id,
-                warehouse_id=level.warehouse_id,
-                quantity=entry.quantity,
-                expected_date=entry.expected_date,
-            )
-            for level in replaced
-            for entry in level.schedule or ()
-        )
-    now = timezone.now()
-    if written.movements:
-        _insert(StockMovement, LEDGER_COLUMNS, written.movements, now)
-    if written.audits:
-        _insert(AuditEntry, AUDIT_COLUMNS, written.audits, now)
-
-
-def _update(levels: Sequence[_Level]) -> None:
-    """One UPDATE of every touched row from a table of the new figures: ``unnest`` of one
-    array per column on PostgreSQL (seven parameters however many rows), a ``VALUES`` list
-    on SQLite (3.33 and later).
-
-    The rows are locked by this transaction, so the figures computed here are the current
-    ones; ``reserved`` is not written at all.
-    """
-    columns = [
-        [level.pk for level in levels],
-        [level.on_hand for level in levels],
-        [level.safety_stock for level in levels],
-        [level.erp_version for level in levels],
-        [level.erp_changed_at for level in levels],
-        [level.erp_level_version for level in levels],
-        [level.erp_level_changed_at for level in levels],
-    ]
-    table = connection.ops.quote_name(StockLevel._meta.db_table)
-    names = (
-        "id, on_hand, safety_stock, erp_version, erp_changed_at, level_version, level_changed_at"
-    )
-    assignments = (
-        "on_hand = new.on_hand, safety_stock = new.safety_stock, "
-        "erp_version = new.erp_version, erp_changed_at = new.erp_changed_at, "
-        "erp_level_version = new.level_version, erp_level_changed_at = new.level_changed_at"
-    )
-    now = timezone.now()
-    if connection.vendor == "postgresql":
-        arrays = ", ".join(f"%s::{kind}[]" for kind in UPDATE_TYPES)
-        sql = (
-            f"UPDATE {table} SET {assignments}, updated_at = %s "  # noqa: S608 - names only
-            f"FROM unnest({arrays}) AS new ({names}) WHERE {table}.id = new.id"
-        )
-        params: list[Any] = [now, *columns]
-    else:
-        ops = connection.ops
-        rows = list(zip(*columns, strict=True))
-        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(rows))
-        sql = (
-            f"WITH new ({names}) AS (VALUES {values}) "  # noqa: S608 - placeholders only
-            f"UPDATE {table} SET {assignments}, updated_at = %s "
-            f"FROM new WHERE {table}.id = new.id"
-        )
-        params = [
-            *(
-                value
-                for pk, on_hand, safety, version, at, level_version, level_at in rows
-                for value in (
-                    pk,
-                    ops.adapt_decimalfield_value(on_hand, DIGITS, PLACES),
-                    ops.adapt_decimalfield_value(safety, DIGITS, PLACES),
-                    version,
-                    ops.adapt_datetimefield_value(at),
-                    level_version,
-                    ops.adapt_datetimefield_value(level_at),
-                )
-            ),
-            ops.adapt_datetimefield_value(now),
-        ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def _insert(
-    model: type[models.Model], names: Sequence[str], rows: Sequence[tuple[Any, ...]], now: Any
-) -> None:
-    """Append ``rows`` (values of the columns ``names``) and ``created_at`` = now to the
-    model's table: COPY on PostgreSQL, one executemany of a prepared INSERT on SQLite."""
-    meta = model._meta
-    table = connection.ops.quote_name(meta.db_table)
-    column_list = ", ".join(["created_at", *names])
-    if connection.vendor == "postgresql":
-        # COPY inside the transaction: the bulk path PostgreSQL is fastest at.
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row((now, *row))
-        return
-    ops = connection.ops
-    adapted_now = ops.adapt_datetimefield_value(now)
-    placeholders = ", ".join(["%s"] * (len(names) + 1))
-    sql = f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})"  # noqa: S608
-    decimals = {
-        position
-        for position, name in enumerate(names)
-        if isinstance(meta.get_field(name), models.DecimalField)
-    }
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            sql,
-            [
-                [
-                    adapted_now,
-                    *(str(value) if n in decimals else value for n, value in enumerate(row)),
-                ]
-                for row in rows
-            ],
-        )

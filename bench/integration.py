@@ -41,6 +41,11 @@ def _metric(value: float, unit: str, target: float | None) -> dict[str, Any]:
 # --- imports --------------------------------------------------------------------------------
 
 
+def _first_version() -> int:
+    """ERP sequences above any an earlier run sent: every run changes every row."""
+    return time.time_ns() // 1000
+
+
 def _price_rows(count: int) -> Iterator[dict[str, Any]]:
     from dealerdesk.catalog.models import Product
     from dealerdesk.pricing.models import PriceType
@@ -52,7 +57,7 @@ def _price_rows(count: int) -> Iterator[dict[str, Any]]:
         .order_by("pk")
         .values_list("external_id", flat=True)[:per_type]
     )
-    version = 10**12
+    version = _first_version()
     produced = 0
     for code in types:
         for number, product in enumerate(products):
@@ -79,7 +84,7 @@ def _stock_rows(count: int) -> Iterator[dict[str, Any]]:
         .order_by("pk")
         .values_list("external_id", flat=True)[:per_warehouse]
     )
-    version = 10**12
+    version = _first_version()
     produced = 0
     for code in warehouses:
         for number, product in enumerate(products):

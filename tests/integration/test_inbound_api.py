@@ -11,6 +11,7 @@ import pytest
 
 from dealerdesk.core.models import AuditEntry
 from dealerdesk.integration.choices import InboundStatus
+from dealerdesk.integration.inbound.feeds import FEEDS
 from dealerdesk.integration.models import InboundMessage
 from dealerdesk.pricing.models import Price
 
@@ -294,6 +295,71 @@ def test_a_naive_change_time_is_rejected(erp, catalog):  # type: ignore[no-untyp
     assert (row["field"], row["code"]) == ("erp_changed_at", "timezone_aware")
 
 
+@pytest.mark.parametrize(
+    ("feed", "row", "field"),
+    [
+        ("prices", price("5", 1, product="P-\x00A"), "product"),
+        (
+            "customer-prices",
+            {
+                "external_id": "CP\x00",
+                "company": "C",
+                "currency": "EUR",
+                "amount": "1",
+                "product": "P-A",
+                "erp_version": 1,
+            },
+            "external_id",
+        ),
+        (
+            "stock-deltas",
+            {"product": "P-A", "warehouse": "C\x00", "delta": "1", "erp_version": 1},
+            "warehouse",
+        ),
+        ("prices", {**price("5", 1), "x\x00": 1}, None),
+    ],
+)
+def test_text_no_database_stores_is_a_row_rejection_not_a_failure(erp, catalog, feed, row, field):  # type: ignore[no-untyped-def]
+    response = send(erp, [row, price("7", 2)], feed=feed)
+
+    assert response.status_code == 200
+    body = response.json()
+    rejected = body["rows"][0]
+    assert rejected["status"] == "rejected"
+    assert rejected["code"] in {"unstorable_text", "extra_forbidden"}
+    if field is not None:
+        assert field in rejected["message"]
+    assert "\x00" not in response.content.decode()
+
+
+def test_a_lone_surrogate_makes_the_document_unreadable_not_a_failure(erp, catalog):  # type: ignore[no-untyped-def]
+    response = send(erp, [price("5", 1, sku="\udc60")])
+
+    assert response.status_code == 400
+    assert response.json()["code"]
+    assert amount_of_a(catalog) == Decimal("120")
+
+
+def test_change_times_with_any_iso_offset_are_applied_in_utc(erp, catalog):  # type: ignore[no-untyped-def]
+    base = {"product": "P-A", "price_type": "W", "amount": "61"}
+
+    response = send(
+        erp,
+        [
+            base | {"erp_changed_at": "2026-12-01T10:00:00+17:52"},
+            base | {"erp_changed_at": "0001-01-01T01:00:00+17:52", "valid_from": "2027-01-01"},
+        ],
+    )
+
+    assert response.status_code == 200
+    first, second = response.json()["rows"]
+    assert (first["status"], second["code"]) == ("applied", "datetime_out_of_range")
+    held = Price.objects.get(
+        price_type=catalog.base, product__external_id="P-A", valid_from__isnull=True
+    )
+    assert held.erp_changed_at.isoformat() == "2026-11-30T16:08:00+00:00"
+
+
 def test_an_atomic_batch_with_one_bad_row_applies_none(erp, catalog):  # type: ignore[no-untyped-def]
     rows = [price("55", 2), price("1", 2, product="P-NONE"), price("9", 2, valid_from="2027-01-01")]
 
@@ -333,7 +399,7 @@ def test_a_large_batch_becomes_an_import_job(  # type: ignore[no-untyped-def]
     from dealerdesk.integration.inbound import process
 
     settings.DEALERDESK_INBOUND_SYNC_ROWS = 5
-    monkeypatch.setattr(process, "CHUNK_ROWS", 4)
+    monkeypatch.setitem(FEEDS, "prices", replace(FEEDS["prices"], chunk_rows=4))
     monkeypatch.setattr(process, "FULL_RESULT_ROWS", 5)
     rows = [price("3", 1, valid_from=f"2027-03-{day:02d}") for day in range(1, 11)]
     rows[6] = price("3", 1, product="P-NONE")

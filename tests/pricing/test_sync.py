@@ -249,3 +249,44 @@ def test_customer_price_rows_are_checked_against_company_and_contract(agreement,
         ("currency", "currency_mismatch"),
     ]
     assert not CustomerPrice.objects.exists()
+
+
+def test_a_new_end_date_is_audited_and_change_times_order_rows(shop, world):  # type: ignore[no-untyped-def]
+    at = dt.datetime(2027, 1, 1, 9, tzinfo=dt.UTC)
+    end = dt.date(2027, 6, 30)
+
+    first = upsert_prices(
+        [change("120", None, stamp=ErpStamp(None, at), valid_to=end)], source="ERP message y"
+    )
+    older = upsert_prices(
+        [change("1", None, stamp=ErpStamp(None, at - dt.timedelta(seconds=1)))], source="z"
+    )
+
+    assert outcomes(first) == ["updated"]
+    assert (outcomes(older), older[0].code) == (["stale"], "stale")
+    held = Price.objects.get(product=world.product_a, valid_from__isnull=True)
+    assert (held.amount, held.valid_to, held.erp_changed_at) == (Decimal("120"), end, at)
+    entry = AuditEntry.objects.get(object_type="pricing.price", object_id=str(held.pk))
+    assert (entry.before, entry.after) == ({"valid_to": None}, {"valid_to": "2027-06-30"})
+    assert (entry.action, entry.source) == ("update", "ERP message y")
+
+
+def test_a_created_price_is_audited_with_the_amount_as_sent(shop, world):  # type: ignore[no-untyped-def]
+    day = dt.date(2027, 9, 1)
+
+    results = upsert_prices(
+        [change("42.50", 1, valid_from=day), change("7", 1, sku="CAB-002", valid_from=day)],
+        source="ERP message c",
+    )
+
+    assert outcomes(results) == ["created", "created"]
+    made = Price.objects.filter(valid_from=day).order_by("product__sku")
+    assert [(price.product, price.amount, price.erp_version) for price in made] == [
+        (world.product_a, Decimal("42.5"), 1),
+        (world.product_a_child, Decimal("7"), 1),
+    ]
+    audit = {
+        entry.object_id: entry.after
+        for entry in AuditEntry.objects.filter(object_type="pricing.price", action="create")
+    }
+    assert audit == {str(made[0].pk): {"amount": "42.50"}, str(made[1].pk): {"amount": "7"}}

@@ -66,8 +66,9 @@ class CategoryHealth:
         if self.sla_minutes is None:
             return False
         if self.lag_seconds is None:
-            # Never synced: a breach only where something is expected from the ERP at all.
-            return self.code != SyncCategoryCode.ORDERS_OUT
+            # Never synced: nothing is late before the ERP's first message (the monitor
+            # shows "never"); a fresh installation does not start with alerts.
+            return False
         return self.lag_seconds > self.sla_minutes * 60
 
     @property

@@ -239,9 +239,7 @@ class StockMovement(models.Model):
     """
 
     # Found through the movement_product_wh_time index (product first).
-    product = models.ForeignKey(
-        Product, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", db_index=False)
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="movements")
     kind = models.CharField(max_length=12, choices=StockMovementKind.choices)
     on_hand_delta = models.DecimalField(default=ZERO, max_digits=DIGITS, decimal_places=PLACES)

@@ -26,7 +26,7 @@ def field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
     return cast("models.Field[Any, Any]", model._meta.get_field(name))
 
 
-def _column(model: type[models.Model], name: str) -> str:
+def column(model: type[models.Model], name: str) -> str:
     """The quoted column of field ``name``."""
     return connection.ops.quote_name(field(model, name).column or name)
 
@@ -47,7 +47,7 @@ def any_of(model: type[models.Model], **wanted: Collection[Any]) -> Any:
         return Q(pk__in=[])
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    sql = " OR ".join(f"{table}.{_column(model, name)} = ANY(%s)" for name in wanted)
+    sql = " OR ".join(f"{table}.{column(model, name)} = ANY(%s)" for name in wanted)
     # Only quoted column names are interpolated; the values are array parameters.
     params = [list(values) for values in wanted.values()]
     return RawSQL(f"({sql})", params, BooleanField())  # noqa: S611
@@ -101,7 +101,7 @@ def update_newer(
     else:
         # VALUES columns are column1, column2, … in SQLite.
         value = {name: f"v.column{position}" for position, name in enumerate(columns, start=1)}
-    assignments = ", ".join(f"{_column(model, name)} = {value[name]}" for name in names)
+    assignments = ", ".join(f"{column(model, name)} = {value[name]}" for name in names)
     guard = (
         f"CASE WHEN {value['erp_version']} IS NOT NULL AND {table}.erp_version IS NOT NULL "
         f"THEN {value['erp_version']} > {table}.erp_version "
@@ -151,7 +151,7 @@ def _copy(
         for position, name in enumerate(names)
         if isinstance(model._meta.get_field(name), models.JSONField)
     ]
-    columns = ", ".join(_column(model, name) for name in names)
+    columns = ", ".join(column(model, name) for name in names)
     with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
         for row in rows:
             if json_at:

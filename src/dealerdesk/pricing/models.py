@@ -73,13 +73,16 @@ class PriceType(ErpRecord):
 class Price(ErpRecord, Validity):
     """A product's net price in one price type, valid over a date range."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices")
+    # Found through the (product, price_type, valid_from) unique index: an index of the
+    # product alone, or of product and type, would only slow every price the ERP writes.
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="prices", db_index=False
+    )
     price_type = models.ForeignKey(PriceType, on_delete=models.CASCADE, related_name="prices")
     amount = amount_field()
 
     class Meta:
         ordering = ("product", "price_type", "-valid_from")
-        indexes = [models.Index(fields=["product", "price_type"])]
         constraints = [
             models.UniqueConstraint(
                 fields=["product", "price_type", "valid_from"], name="price_once_per_start"

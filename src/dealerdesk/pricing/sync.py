@@ -3,9 +3,12 @@
 A batch of tens of thousands of rows is applied in a fixed number of statements per chunk:
 one query per kind of reference (products, price types, companies, contracts), one for the
 rows the chunk touches, then bulk inserts, one guarded ``UPDATE … FROM`` and bulk audit
-entries (``pricing.bulk``: COPY on PostgreSQL). Concurrent imports of the same feed are
-serialised by a transaction-level lock, so classification (created / updated / unchanged /
-stale) and the write cannot race.
+entries (``pricing.bulk``: COPY on PostgreSQL). On PostgreSQL a chunk of prices that names
+each price once goes further: its checked rows are copied into a temporary table and the
+database classifies, writes and audits them (``pricing.sync_staged``), so Python builds no
+object per stored price or audit entry. Concurrent imports of the same feed are serialised
+by a transaction-level lock, so classification (created / updated / unchanged / stale) and
+the write cannot race.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
@@ -28,12 +31,14 @@ from dealerdesk.core.money import validate_currency
 from dealerdesk.core.sync import ErpStamp, Outcome, RowResult
 from dealerdesk.pricing import bulk
 from dealerdesk.pricing.models import Contract, CustomerPrice, Price, PriceType
+from dealerdesk.pricing.sync_staged import write_prices
 
 # Price amounts are numeric(14, 4): ten digits before the point, four after.
 AMOUNT_PLACES = 4
 AMOUNT_LIMIT = Decimal(10) ** (14 - AMOUNT_PLACES)
 # Why a row is rejected: the field at fault, a stable code, a message for people.
 Problem = tuple[str, str, str]
+NO_PROBLEM: Problem = ("", "", "")
 STAMP_COLUMNS = ("erp_version", "erp_changed_at", "created_at", "updated_at")
 PRICE_FIELDS = ("amount", "valid_to")
 HELD = (*PRICE_FIELDS, "erp_version", "erp_changed_at")
@@ -80,6 +85,29 @@ class PriceChange:
     currency: str | None = None
 
 
+class PriceInput(Protocol):
+    """What :func:`upsert_prices` reads of a row: a :class:`PriceChange`, or any object with
+    the same attributes (the inbound feed passes its validated rows as they are, rather
+    than copying a hundred thousand of them)."""
+
+    @property
+    def price_type(self) -> str: ...
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def stamp(self) -> ErpStamp: ...
+    @property
+    def product(self) -> str | None: ...
+    @property
+    def sku(self) -> str | None: ...
+    @property
+    def valid_from(self) -> dt.date | None: ...
+    @property
+    def valid_to(self) -> dt.date | None: ...
+    @property
+    def currency(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class CustomerPriceChange:
     """A price agreed with one dealer (``company``, its ERP id), for all its contracts or
@@ -97,7 +125,7 @@ class CustomerPriceChange:
     valid_to: dt.date | None = None
 
 
-def upsert_prices(rows: Sequence[PriceChange], *, source: str) -> list[RowResult]:
+def upsert_prices(rows: Sequence[PriceInput], *, source: str) -> list[RowResult]:
     """Create or update the prices ``rows`` name, in one transaction; one result per row.
 
     A price is matched on its natural key (product, price type, valid from). An older
@@ -108,40 +136,35 @@ def upsert_prices(rows: Sequence[PriceChange], *, source: str) -> list[RowResult
         _serialise("prices")
         products = _products(rows)
         types = {t.code: t for t in PriceType.objects.filter(code__in={r.price_type for r in rows})}
-        held = _held_prices(products.values(), types.values())
         now = timezone.now()
-        results: list[RowResult] = []
-        pending: dict[tuple[int, int, dt.date | None], _Pending] = {}
+        results: list[RowResult | None] = [None] * len(rows)
+        # First every row's references and figures, then one read of the prices the valid
+        # rows name, then the rows in order against what is held.
+        accepted: list[tuple[int, str, tuple[int, int, dt.date | None]]] = []
         for index, row in enumerate(rows):
             key = _price_key(row)
-            product_id, problem = _product_for(row, products)
-            if product_id is None:
-                results.append(RowResult.rejected(index, key, *problem))
-                continue
+            product_id, unknown = _product_for(row, products)
             price_type = types.get(row.price_type)
-            if price_type is None:
-                results.append(
-                    RowResult.rejected(
-                        index,
-                        key,
-                        "price_type",
-                        "unknown_price_type",
-                        f"No price type with the code {row.price_type!r}.",
-                    )
-                )
-                continue
-            wrong = _amount_problem(row.amount) or _validity_problem(row)
-            if wrong is None and row.currency and row.currency != price_type.currency:
-                wrong = (
-                    "currency",
-                    "currency_mismatch",
-                    f"Price type {price_type.code} is in {price_type.currency}, "
-                    f"not {row.currency}.",
-                )
-            if wrong:
-                results.append(RowResult.rejected(index, key, *wrong))
-                continue
-            natural = (product_id, price_type.pk, row.valid_from)
+            problem = (
+                unknown
+                if product_id is None
+                else _price_type_problem(row, price_type)
+                or _amount_problem(row.amount)
+                or _validity_problem(row)
+                or _currency_mismatch(row, price_type)
+            )
+            if problem or product_id is None or price_type is None:
+                results[index] = RowResult.rejected(index, key, *(problem or unknown))
+            else:
+                accepted.append((index, key, (product_id, price_type.pk, row.valid_from)))
+        if connection.vendor == "postgresql" and _each_price_once(accepted):
+            for result in write_prices(rows, accepted, source=source, now=now):
+                results[result.index] = result
+            return [result for result in results if result]
+        held = _held_prices({(product, kind) for _i, _k, (product, kind, _f) in accepted})
+        pending: dict[tuple[int, int, dt.date | None], _Pending] = {}
+        for index, key, natural in accepted:
+            row = rows[index]
             state = pending.get(natural)
             if state is None:
                 found = held.get(natural)
@@ -149,7 +172,7 @@ def upsert_prices(rows: Sequence[PriceChange], *, source: str) -> list[RowResult
                     _Pending.of(found, PRICE_FIELDS) if found else _Pending.new()
                 )
             values = {"amount": row.amount, "valid_to": row.valid_to}
-            results.append(state.offer(index, key, row.stamp, values))
+            results[index] = state.offer(index, key, row.stamp, values)
         new = [(natural, state) for natural, state in pending.items() if state.pk is None]
         created = bulk.insert(
             Price,
@@ -169,7 +192,12 @@ def upsert_prices(rows: Sequence[PriceChange], *, source: str) -> list[RowResult
             if state.pk in updated and state.changed
         ]
         bulk.insert(AuditEntry, AUDIT_COLUMNS, audit)
-        return _settle(results, pending.values(), updated)
+        return _settle([result for result in results if result], pending.values(), updated)
+
+
+def _each_price_once(accepted: Sequence[tuple[int, str, tuple[Any, ...]]]) -> bool:
+    """True when no two rows name the same price (which must then apply in order)."""
+    return len({natural for _index, _key, natural in accepted}) == len(accepted)
 
 
 def upsert_customer_prices(rows: Sequence[CustomerPriceChange], *, source: str) -> list[RowResult]:
@@ -358,7 +386,7 @@ def _serialise(feed: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
 
 
-def _products(rows: Sequence[PriceChange | CustomerPriceChange]) -> dict[tuple[str, str], int]:
+def _products(rows: Sequence[PriceInput | CustomerPriceChange]) -> dict[tuple[str, str], int]:
     """Products the rows name, keyed ("product", ERP id) and ("sku", SKU): one query."""
     external_ids = {r.product for r in rows if r.product}
     skus = {r.sku for r in rows if r.sku and not r.product}
@@ -375,43 +403,83 @@ def _products(rows: Sequence[PriceChange | CustomerPriceChange]) -> dict[tuple[s
 
 
 def _product_for(
-    row: PriceChange | CustomerPriceChange, products: dict[tuple[str, str], int]
+    row: PriceInput | CustomerPriceChange, products: dict[tuple[str, str], int]
 ) -> tuple[int | None, Problem]:
     """The product's id, or None and why not."""
     if row.product:
         found = products.get(("product", row.product))
-        problem = ("product", "unknown_product", f"No product with the ERP id {row.product!r}.")
+        if found is None:
+            return None, (
+                "product",
+                "unknown_product",
+                f"No product with the ERP id {row.product!r}.",
+            )
     elif row.sku:
         found = products.get(("sku", row.sku))
-        problem = ("sku", "unknown_product", f"No product with the SKU {row.sku!r}.")
+        if found is None:
+            return None, ("sku", "unknown_product", f"No product with the SKU {row.sku!r}.")
     else:
-        found = None
-        problem = ("product", "missing_product", "Name the product by its ERP id or SKU.")
-    return found, ("", "", "") if found is not None else problem
+        return None, ("product", "missing_product", "Name the product by its ERP id or SKU.")
+    return found, NO_PROBLEM
 
 
 def _held_prices(
-    product_ids: Iterable[int], price_types: Iterable[PriceType]
+    wanted: set[tuple[int, int]],
 ) -> dict[tuple[int, int, dt.date | None], dict[str, Any]]:
-    """Stored prices of the chunk's products in its price types, by natural key. The unique
-    constraint lets PostgreSQL hold several rows with no start date; the first one wins.
-
-    Only the product is filtered in SQL: with statistics not yet refreshed after a large
-    import, PostgreSQL would otherwise walk the price-type index, which holds every row of
-    the type, instead of the product's few rows.
-    """
-    wanted = {price_type.pk for price_type in price_types}
+    """Stored prices of the (product, price type) pairs ``wanted``, by natural key. The unique
+    constraint lets PostgreSQL hold several rows with no start date; the first one wins."""
     held: dict[tuple[int, int, dt.date | None], dict[str, Any]] = {}
-    query = (
-        Price.objects.filter(bulk.any_of(Price, product_id=set(product_ids)))
-        .order_by("pk")
-        .values("pk", "product_id", "price_type_id", "valid_from", *HELD)
-    )
-    for price in query:
-        if price["price_type_id"] in wanted:
-            key = (price["product_id"], price["price_type_id"], price["valid_from"])
-            held.setdefault(key, price)
+    if not wanted:
+        return held
+    names = ("pk", "product_id", "price_type_id", "valid_from", *HELD)
+    if connection.vendor == "postgresql":
+        # Exactly the pairs asked for, joined on the (product, price type) index: a chunk
+        # reads its own prices, not every price of its products in every price type.
+        columns = ", ".join(f"p.{bulk.column(Price, name)}" for name in names[1:])
+        table = connection.ops.quote_name(Price._meta.db_table)
+        products, price_types = zip(*wanted, strict=True)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT p.id, {columns} FROM {table} AS p "  # noqa: S608
+                "JOIN unnest(%s::bigint[], %s::bigint[]) AS w(product_id, price_type_id) "
+                "ON p.product_id = w.product_id AND p.price_type_id = w.price_type_id "
+                "ORDER BY p.id",
+                [list(products), list(price_types)],
+            )
+            stored = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    else:
+        query = Price.objects.filter(
+            bulk.any_of(Price, product_id={product for product, _type in wanted})
+        ).order_by("pk")
+        stored = [
+            price
+            for price in query.values(*names)
+            if (price["product_id"], price["price_type_id"]) in wanted
+        ]
+    for price in stored:
+        key = (price["product_id"], price["price_type_id"], price["valid_from"])
+        held.setdefault(key, price)
     return held
+
+
+def _price_type_problem(row: PriceInput, price_type: PriceType | None) -> Problem | None:
+    if price_type is None:
+        return (
+            "price_type",
+            "unknown_price_type",
+            f"No price type with the code {row.price_type!r}.",
+        )
+    return None
+
+
+def _currency_mismatch(row: PriceInput, price_type: PriceType | None) -> Problem | None:
+    if price_type and row.currency and row.currency != price_type.currency:
+        return (
+            "currency",
+            "currency_mismatch",
+            f"Price type {price_type.code} is in {price_type.currency}, not {row.currency}.",
+        )
+    return None
 
 
 def _amount_problem(amount: Decimal) -> Problem | None:
@@ -430,7 +498,7 @@ def _amount_problem(amount: Decimal) -> Problem | None:
     return None
 
 
-def _validity_problem(row: PriceChange | CustomerPriceChange) -> Problem | None:
+def _validity_problem(row: PriceInput | CustomerPriceChange) -> Problem | None:
     if row.valid_from and row.valid_to and row.valid_to < row.valid_from:
         return (
             "valid_to",
@@ -468,7 +536,7 @@ def _contract_problem(
     return None
 
 
-def _price_key(row: PriceChange) -> str:
+def _price_key(row: PriceInput) -> str:
     key = f"{row.product or row.sku}/{row.price_type}"
     return f"{key}@{row.valid_from.isoformat()}" if row.valid_from else key
 

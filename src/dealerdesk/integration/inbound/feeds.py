@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from dealerdesk.core.sync import ErpStamp, RowResult
@@ -29,10 +36,35 @@ from dealerdesk.inventory.sync import (
 from dealerdesk.ordering.erp import OrderStatusChange, apply_order_statuses
 from dealerdesk.pricing.sync import (
     CustomerPriceChange,
-    PriceChange,
     upsert_customer_prices,
     upsert_prices,
 )
+
+
+def _unstorable(value: Any, path: str) -> str | None:
+    """The path of the first string in ``value`` (keys too) that cannot be stored, else None."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return path
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return path
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if _unstorable(key, "") is not None:
+                return ""
+            found = _unstorable(item, where)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            found = _unstorable(item, f"{path}.{position}")
+            if found is not None:
+                return found
+    return None
 
 
 class SyncRow(BaseModel):
@@ -47,6 +79,34 @@ class SyncRow(BaseModel):
     erp_changed_at: AwareDatetime | None = Field(
         default=None, description="When the ERP made the change (ISO 8601 with offset)"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable_text(cls, data: Any) -> Any:
+        """Text no database stores is refused here, naming the field: NUL (PostgreSQL
+        refuses it) and lone UTF-16 surrogates (no UTF-8 for them), at any depth."""
+        found = _unstorable(data, "")
+        if found is not None:
+            raise PydanticCustomError(
+                "unstorable_text",
+                "{field} holds a NUL character or a lone surrogate, which no text can store.",
+                {"field": found or "a field name"},
+            )
+        return data
+
+    @field_validator("erp_changed_at")
+    @classmethod
+    def _in_utc(cls, value: dt.datetime | None) -> dt.datetime | None:
+        # ISO 8601 allows offsets up to ±23:59, PostgreSQL stores up to ±15:59: held in UTC,
+        # every offset is the same instant and every database takes it.
+        if value is None:
+            return None
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError as error:
+            raise PydanticCustomError(
+                "datetime_out_of_range", "The change time is out of range in UTC."
+            ) from error
 
     @model_validator(mode="after")
     def _stamped(self) -> Self:
@@ -158,6 +218,13 @@ class OrderStatusRow(SyncRow):
 
 Apply = Callable[[Sequence[Any], str, str], list[RowResult]]
 
+# Rows validated and applied together (one transaction) unless a feed says otherwise: a few
+# thousand keep memory flat and transactions short.
+CHUNK_ROWS = 2000
+# The set-based feeds take bigger chunks: their cost per chunk (reference lookups, the
+# feed's lock, temporary tables, progress) is then spread over more rows.
+BULK_CHUNK_ROWS = 10_000
+
 
 @dataclass(frozen=True)
 class Feed:
@@ -169,23 +236,12 @@ class Feed:
     row: type[SyncRow]
     apply: Apply  # (valid rows, source, reference) -> one result per row, in order
     summary: str
+    chunk_rows: int = CHUNK_ROWS
 
 
 def _prices(rows: Sequence[PriceRow], source: str, reference: str) -> list[RowResult]:
-    changes = [
-        PriceChange(
-            product=row.product,
-            sku=row.sku,
-            price_type=row.price_type,
-            amount=row.amount,
-            currency=row.currency,
-            valid_from=row.valid_from,
-            valid_to=row.valid_to,
-            stamp=row.stamp,
-        )
-        for row in rows
-    ]
-    return upsert_prices(changes, source=source)
+    # A validated row has every attribute the service reads: passed as it is, not copied.
+    return upsert_prices(rows, source=source)
 
 
 def _customer_prices(
@@ -270,6 +326,7 @@ FEEDS: dict[str, Feed] = {
             PriceRow,
             _prices,
             "Prices per product and price type",
+            BULK_CHUNK_ROWS,
         ),
         Feed(
             "customer-prices",
@@ -286,6 +343,7 @@ FEEDS: dict[str, Feed] = {
             StockLevelRow,
             _stock,
             "Stock levels per product and warehouse (absolute figures)",
+            BULK_CHUNK_ROWS,
         ),
         Feed(
             "stock-deltas",
@@ -294,6 +352,7 @@ FEEDS: dict[str, Feed] = {
             StockDeltaRow,
             _stock_deltas,
             "Stock movements per product and warehouse (deltas)",
+            BULK_CHUNK_ROWS,
         ),
         Feed(
             "order-statuses",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from dealerdesk.web.ops.limits import BodyLimit
@@ -23,7 +24,10 @@ def _run(app: Any, headers: list[tuple[bytes, bytes]], chunks: list[bytes]) -> l
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": "/api/v1/sync/prices", "headers": headers}
-    asyncio.run(app(scope, receive, send))
+    # A loop of its own in a thread of its own: another test (a browser driver) may have left
+    # an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     return sent
 
 

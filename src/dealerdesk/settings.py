@@ -322,6 +322,9 @@ DEALERDESK_INBOUND_MAX_BYTES = int(os.environ.get("DEALERDESK_INBOUND_MAX_MB", "
 # Batches up to this many rows are applied while the ERP waits and answered row by row;
 # larger ones are queued as an import job (202 with the job's address).
 DEALERDESK_INBOUND_SYNC_ROWS = int(os.environ.get("DEALERDESK_INBOUND_SYNC_ROWS", "1000"))
+# An import that has not got further for this long is taken as stopped (its process died)
+# and queued again from its stored body.
+DEALERDESK_IMPORT_STALL_SECONDS = int(os.environ.get("DEALERDESK_IMPORT_STALL_SECONDS", "300"))
 # Order documents (an ERP invoice PDF) up to this size.
 DEALERDESK_DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
 # Webhook delivery: seconds between attempts (the last repeats), then dead-lettered after

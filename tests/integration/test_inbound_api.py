@@ -530,3 +530,34 @@ def test_a_deeply_nested_document_is_refused_before_it_is_read(erp, catalog, con
     assert response.status_code == 422
     assert response.json()["code"] == "too_deep"
     assert amount_of_a(catalog) == Decimal("120")
+
+
+def test_an_import_whose_process_died_is_queued_again_and_applied(erp, catalog, settings):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dealerdesk.integration.choices import InboundStatus
+    from dealerdesk.integration.inbound.process import requeue_stalled
+    from dealerdesk.integration.models import InboundMessage
+
+    send(erp, [price("55", 1)], key="died")
+    message = InboundMessage.objects.get(message_id="died")
+    long_ago = timezone.now() - dt.timedelta(seconds=settings.DEALERDESK_IMPORT_STALL_SECONDS + 1)
+    # as a process that died after taking it would leave it
+    InboundMessage.objects.filter(pk=message.pk).update(
+        status=InboundStatus.PROCESSING, progress_at=long_ago, finished_at=None
+    )
+    running = InboundMessage.objects.create(
+        client=erp.client, message_id="running", feed="prices", category="prices",
+        status=InboundStatus.PROCESSING, content_type=message.content_type, body=message.body,
+        body_sha256=message.body_sha256, progress_at=timezone.now(),
+    )  # fmt: skip
+
+    assert requeue_stalled() == 1
+
+    message.refresh_from_db()
+    running.refresh_from_db()
+    assert message.status == InboundStatus.DONE
+    assert amount_of_a(catalog) == Decimal("55")
+    assert running.status == InboundStatus.PROCESSING  # still getting further: left alone

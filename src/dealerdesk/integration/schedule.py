@@ -17,6 +17,7 @@ from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 from dealerdesk.core.models import OutboxMessage
+from dealerdesk.integration.inbound.process import requeue_stalled
 from dealerdesk.integration.models import WorkerHeartbeat
 from dealerdesk.integration.monitor import check_alerts
 from dealerdesk.integration.outbound.delivery import due_deliveries
@@ -86,8 +87,14 @@ def check_sync_alerts(worker: WorkerInfo) -> int:
     return len(check_alerts())
 
 
+def requeue_stalled_imports(worker: WorkerInfo) -> int:
+    """Queue again the imports whose process died mid-way (``inbound.process``)."""
+    return requeue_stalled()
+
+
 JOBS: list[PeriodicJob] = [
     PeriodicJob("heartbeat", 10, heartbeat),
     PeriodicJob("deliver due events", 1, enqueue_due_deliveries),
     PeriodicJob("check sync SLAs", 60, check_sync_alerts),
+    PeriodicJob("requeue stalled imports", 60, requeue_stalled_imports),
 ]

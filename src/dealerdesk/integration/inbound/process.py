@@ -20,6 +20,7 @@ from itertools import islice
 from typing import IO, Any
 
 import ijson
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -287,7 +288,7 @@ def process(message: InboundMessage) -> InboundMessage:
     message marks it failed with the reason."""
     now = timezone.now()
     claimed = InboundMessage.objects.filter(pk=message.pk, status=InboundStatus.QUEUED).update(
-        status=InboundStatus.PROCESSING, started_at=now, finished_at=None, error=""
+        status=InboundStatus.PROCESSING, started_at=now, progress_at=now, finished_at=None, error=""
     )
     message.refresh_from_db()
     if not claimed:
@@ -333,6 +334,7 @@ def _apply(message: InboundMessage, feed: Feed) -> Tally:
                 _apply_chunk(feed, chunk, offset, source, message.message_id, tally)
             offset += len(chunk)
             InboundMessage.objects.filter(pk=message.pk).update(
+                progress_at=timezone.now(),
                 rows_done=tally.done,
                 applied=tally.counts[RowStatus.APPLIED],
                 unchanged=tally.counts[RowStatus.UNCHANGED],
@@ -406,6 +408,26 @@ def mark_failed(message: InboundMessage, error: str, refusal: dict[str, Any] | N
 def import_message(message_pk: int) -> None:
     """The import job of a large message: applies it, with progress on its row."""
     process(InboundMessage.objects.get(pk=message_pk))
+
+
+def requeue_stalled(now: dt.datetime | None = None) -> int:
+    """Queue again the messages whose import stopped getting further: the process applying
+    them died (a worker killed mid-import, a web process gone during a small batch). The
+    body is stored, so the import starts over; rows it had applied come back unchanged.
+    Returns how many were queued; several workers may run this at once."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.DEALERDESK_IMPORT_STALL_SECONDS)
+    stalled = Q(status=InboundStatus.PROCESSING) & (
+        Q(progress_at__lt=cutoff) | Q(progress_at__isnull=True, started_at__lt=cutoff)
+    )
+    queued = 0
+    for pk in InboundMessage.objects.filter(stalled).values_list("pk", flat=True)[:100]:
+        # Only the worker whose update takes the message queues it.
+        if InboundMessage.objects.filter(stalled, pk=pk).update(status=InboundStatus.QUEUED):
+            logger.warning("Inbound message %s stopped getting further: queued again", pk)
+            import_message.enqueue(pk)
+            queued += 1
+    return queued
 
 
 def schedule(message: InboundMessage) -> None:

@@ -42,6 +42,9 @@ class InboundMessage(models.Model):
     body_bytes = models.PositiveBigIntegerField(default=0)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    progress_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the import last got further (a chunk applied)"
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     rows_total = models.PositiveIntegerField(null=True, blank=True)
     rows_done = models.PositiveIntegerField(default=0, help_text="Progress of a running import")

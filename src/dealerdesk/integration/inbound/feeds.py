@@ -7,11 +7,12 @@ references and business rules (unknown product, negative price, stale change).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from pydantic import (
     AwareDatetime,
@@ -217,6 +218,7 @@ class OrderStatusRow(SyncRow):
 
 
 Apply = Callable[[Sequence[Any], str, str], list[RowResult]]
+Change = TypeVar("Change")
 
 # Rows validated and applied together (one transaction) unless a feed says otherwise: a few
 # thousand keep memory flat and transactions short.
@@ -239,6 +241,34 @@ class Feed:
     chunk_rows: int = CHUNK_ROWS
 
 
+def changes_of(
+    cls: type[Change], rows: Sequence[SyncRow], **derived: Callable[[Any], Any]
+) -> list[Change]:
+    """A domain service's change rows from validated rows: each field of ``cls`` the row has
+    under the same name, the row's ``stamp``, its position as ``index`` where ``cls`` takes
+    one, and the ``derived`` fields computed from the row."""
+    if not rows:
+        return []
+    names = {field.name for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    plain = [name for name in names & set(type(rows[0]).model_fields) if name not in derived]
+    numbered = "index" in names
+    build: Callable[..., Change] = cls
+    return [
+        build(
+            **{name: getattr(row, name) for name in plain},
+            **{name: compute(row) for name, compute in derived.items()},
+            stamp=row.stamp,
+            **({"index": index} if numbered else {}),
+        )
+        for index, row in enumerate(rows)
+    ]
+
+
+def _or_empty(name: str) -> Callable[[Any], str]:
+    """A row's optional text as the services take it: "" for none."""
+    return lambda row: getattr(row, name) or ""
+
+
 def _prices(rows: Sequence[PriceRow], source: str, reference: str) -> list[RowResult]:
     # A validated row has every attribute the service reads: passed as it is, not copied.
     return upsert_prices(rows, source=source)
@@ -247,72 +277,33 @@ def _prices(rows: Sequence[PriceRow], source: str, reference: str) -> list[RowRe
 def _customer_prices(
     rows: Sequence[CustomerPriceRow], source: str, reference: str
 ) -> list[RowResult]:
-    changes = [
-        CustomerPriceChange(
-            external_id=row.external_id,
-            company=row.company,
-            product=row.product,
-            sku=row.sku,
-            contract=row.contract,
-            currency=row.currency,
-            amount=row.amount,
-            valid_from=row.valid_from,
-            valid_to=row.valid_to,
-            stamp=row.stamp,
-        )
-        for row in rows
-    ]
-    return upsert_customer_prices(changes, source=source)
+    return upsert_customer_prices(changes_of(CustomerPriceChange, rows), source=source)
 
 
 def _stock(rows: Sequence[StockLevelRow], source: str, reference: str) -> list[RowResult]:
-    changes = [
-        StockLevelChange(
-            index=index,
-            product=row.product or "",
-            sku=row.sku or "",
-            warehouse=row.warehouse,
-            on_hand=row.on_hand,
-            safety_stock=row.safety_stock,
-            incoming=None
+    changes = changes_of(
+        StockLevelChange,
+        rows,
+        product=_or_empty("product"),
+        sku=_or_empty("sku"),
+        incoming=lambda row: (
+            None
             if row.incoming is None
-            else tuple(
-                IncomingEntry(entry.quantity, entry.expected_date) for entry in row.incoming
-            ),
-            stamp=row.stamp,
-        )
-        for index, row in enumerate(rows)
-    ]
+            else tuple(IncomingEntry(entry.quantity, entry.expected_date) for entry in row.incoming)
+        ),
+    )
     return set_stock_levels(changes, source=source, reference=reference)
 
 
 def _stock_deltas(rows: Sequence[StockDeltaRow], source: str, reference: str) -> list[RowResult]:
-    changes = [
-        StockDeltaChange(
-            index=index,
-            product=row.product or "",
-            sku=row.sku or "",
-            warehouse=row.warehouse,
-            delta=row.delta,
-            stamp=row.stamp,
-        )
-        for index, row in enumerate(rows)
-    ]
+    changes = changes_of(StockDeltaChange, rows, product=_or_empty("product"), sku=_or_empty("sku"))
     return apply_stock_deltas(changes, source=source, reference=reference)
 
 
 def _order_statuses(rows: Sequence[OrderStatusRow], source: str, reference: str) -> list[RowResult]:
-    changes = [
-        OrderStatusChange(
-            index=index,
-            order=row.order or "",
-            erp_number=row.erp_number or "",
-            status=row.status,
-            note=row.note,
-            stamp=row.stamp,
-        )
-        for index, row in enumerate(rows)
-    ]
+    changes = changes_of(
+        OrderStatusChange, rows, order=_or_empty("order"), erp_number=_or_empty("erp_number")
+    )
     return apply_order_statuses(changes, source=source)
 
 

@@ -9,9 +9,9 @@ business rules. Fields a company or product row leaves out keep their stored val
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -28,7 +28,7 @@ from dealerdesk.catalog.sync import (
 from dealerdesk.catalog.sync_images import ImageSource
 from dealerdesk.core.sync import RowResult
 from dealerdesk.integration.choices import Scope
-from dealerdesk.integration.inbound.feeds import Feed, ProductRow, SyncRow
+from dealerdesk.integration.inbound.feeds import Feed, ProductRow, SyncRow, changes_of
 from dealerdesk.integration.models.monitor import SyncCategoryCode
 from dealerdesk.inventory.sync_warehouses import WarehouseChange, upsert_warehouses
 from dealerdesk.pricing.choices import VatRegime
@@ -213,163 +213,62 @@ class WarehouseRow(SyncRow):
 # ---- from rows to the domain services -----------------------------------------------------
 
 
+def _upper(name: str) -> Callable[[Any], str]:
+    return lambda row: getattr(row, name).upper()
+
+
+def _sent(row: SyncRow) -> frozenset[str]:
+    """The fields the row sent: the others keep what is stored."""
+    return frozenset(row.model_fields_set)
+
+
 def _companies(rows: Sequence[CompanyRow], source: str, reference: str) -> list[RowResult]:
-    changes = [
-        CompanyChange(
-            external_id=row.external_id,
-            name=row.name,
-            stamp=row.stamp,
-            active=row.active,
-            legal_name=row.legal_name,
-            tax_id=row.tax_id,
-            email=row.email,
-            phone=row.phone,
-            customer_group=row.customer_group,
-            tier=row.tier,
-            region=row.region,
-            stock_display_policy=row.stock_display_policy,
-            credit_limit=row.credit_limit,
-            balance=row.balance,
-            credit_currency=row.credit_currency.upper(),
-            credit_policy=row.credit_policy,
-            sent=frozenset(row.model_fields_set),
-        )
-        for row in rows
-    ]
+    changes = changes_of(CompanyChange, rows, credit_currency=_upper("credit_currency"), sent=_sent)
     return upsert_companies(changes, source=source)
 
 
 def _credit(rows: Sequence[CreditRow], source: str, reference: str) -> list[RowResult]:
-    changes = [
-        CreditChange(
-            company=row.company,
-            credit_limit=row.credit_limit,
-            balance=row.balance,
-            currency=row.currency.upper(),
-            stamp=row.stamp,
-        )
-        for row in rows
-    ]
-    return set_credit(changes, source=source)
+    return set_credit(changes_of(CreditChange, rows, currency=_upper("currency")), source=source)
 
 
 def _contracts(rows: Sequence[ContractRow], source: str, reference: str) -> list[RowResult]:
-    changes = [
-        ContractChange(
-            external_id=row.external_id,
-            company=row.company,
-            name=row.name,
-            stamp=row.stamp,
-            payment_terms_days=row.payment_terms_days,
-            prepayment_percent=row.prepayment_percent,
-            currency=row.currency.upper(),
-            vat_regime=row.vat_regime,
-            price_type=row.price_type,
-            markup_percent=row.markup_percent,
-            is_default=row.is_default,
-            valid_from=row.valid_from,
-            valid_to=row.valid_to,
-            active=row.active,
-        )
-        for row in rows
-    ]
+    changes = changes_of(ContractChange, rows, currency=_upper("currency"))
     return upsert_contracts(changes, source=source)
 
 
 def _price_types(rows: Sequence[PriceTypeRow], source: str, reference: str) -> list[RowResult]:
-    changes = [
-        PriceTypeChange(
-            external_id=row.external_id,
-            code=row.code,
-            name=row.name,
-            currency=row.currency.upper(),
-            stamp=row.stamp,
-            is_base=row.is_base,
-        )
-        for row in rows
-    ]
+    changes = changes_of(PriceTypeChange, rows, currency=_upper("currency"))
     return upsert_price_types(changes, source=source)
 
 
 def _quantity_breaks(
     rows: Sequence[QuantityBreaksRow], source: str, reference: str
 ) -> list[RowResult]:
-    tables = [
-        BreakTable(
-            breaks=tuple(BreakStep(b.min_quantity, b.discount_percent) for b in row.breaks),
-            stamp=row.stamp,
-            product=row.product,
-            sku=row.sku,
-            company=row.company,
-            customer_group=row.customer_group,
-        )
-        for row in rows
-    ]
+    tables = changes_of(
+        BreakTable,
+        rows,
+        breaks=lambda row: tuple(BreakStep(b.min_quantity, b.discount_percent) for b in row.breaks),
+    )
     return replace_quantity_breaks(tables, source=source)
 
 
 def _categories(rows: Sequence[CategoryRow], source: str, reference: str) -> list[RowResult]:
-    changes = [
-        CategoryChange(
-            external_id=row.external_id,
-            name=row.name,
-            stamp=row.stamp,
-            parent=row.parent,
-            sort_order=row.sort_order,
-            active=row.active,
-            in_public_teaser=row.in_public_teaser,
-        )
-        for row in rows
-    ]
-    return upsert_categories(changes, source=source)
+    return upsert_categories(changes_of(CategoryChange, rows), source=source)
 
 
 def _products(rows: Sequence[ProductDataRow], source: str, reference: str) -> list[RowResult]:
-    changes = [
-        ProductChange(
-            external_id=row.external_id,
-            stamp=row.stamp,
-            sku=row.sku,
-            name=row.name,
-            category=row.category,
-            description=row.description,
-            brand=row.brand,
-            unit=row.unit,
-            pack_multiple=row.pack_multiple,
-            min_quantity=row.min_quantity,
-            weight_kg=row.weight_kg,
-            length_mm=row.length_mm,
-            width_mm=row.width_mm,
-            height_mm=row.height_mm,
-            volume_m3=row.volume_m3,
-            vat_rate=row.vat_rate,
-            active=row.active,
-            barcodes=tuple(row.barcodes),
-            images=tuple(ImageSource(image.url, image.alt_text) for image in row.images),
-            sent=frozenset(row.model_fields_set),
-        )
-        for row in rows
-    ]
+    changes = changes_of(
+        ProductChange,
+        rows,
+        barcodes=lambda row: tuple(row.barcodes),
+        images=lambda row: tuple(ImageSource(image.url, image.alt_text) for image in row.images),
+        sent=_sent,
+    )
     return upsert_products(changes, source=source)
 
 
 def _warehouses(rows: Sequence[WarehouseRow], source: str, reference: str) -> list[RowResult]:
-    changes = [
-        WarehouseChange(
-            external_id=row.external_id,
-            code=row.code,
-            name=row.name,
-            stamp=row.stamp,
-            region=row.region,
-            address=row.address,
-            lead_time_days=row.lead_time_days,
-            open_to_all=row.open_to_all,
-            active=row.active,
-            sort_order=row.sort_order,
-        )
-        for row in rows
-    ]
-    return upsert_warehouses(changes, source=source)
+    return upsert_warehouses(changes_of(WarehouseChange, rows), source=source)
 
 
 CUSTOMERS, PRICES = SyncCategoryCode.CUSTOMERS, SyncCategoryCode.PRICES

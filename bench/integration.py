@@ -24,9 +24,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -46,58 +47,46 @@ def _first_version() -> int:
     return time.time_ns() // 1000
 
 
-def _price_rows(count: int) -> Iterator[dict[str, Any]]:
+def _rows(
+    count: int, codes: list[str], field: str, figure: Callable[[int], dict[str, str]]
+) -> Iterator[dict[str, Any]]:
+    """``count`` rows over the products the ERP knows, for each of ``codes`` in turn (price
+    types, warehouses) under ``field``, with the figures ``figure`` gives a product's number."""
     from dealerdesk.catalog.models import Product
+
+    per_code = -(-count // len(codes))
+    products = list(
+        Product.objects.exclude(external_id=None)
+        .order_by("pk")
+        .values_list("external_id", flat=True)[:per_code]
+    )
+    version = _first_version()
+    rows = (
+        {"product": product, field: code, **figure(number)}
+        for code in codes
+        for number, product in enumerate(products)
+    )
+    for produced, row in enumerate(islice(rows, count), start=1):
+        yield {**row, "erp_version": version + produced}
+
+
+def _price_rows(count: int) -> Iterator[dict[str, Any]]:
     from dealerdesk.pricing.models import PriceType
 
     types = list(PriceType.objects.order_by("pk").values_list("code", flat=True))[:4]
-    per_type = -(-count // len(types))
-    products = list(
-        Product.objects.exclude(external_id=None)
-        .order_by("pk")
-        .values_list("external_id", flat=True)[:per_type]
+    return _rows(
+        count,
+        types,
+        "price_type",
+        lambda number: {"amount": str(Decimal(10 + number % 9000) + Decimal("0.37"))},
     )
-    version = _first_version()
-    produced = 0
-    for code in types:
-        for number, product in enumerate(products):
-            if produced == count:
-                return
-            version += 1
-            produced += 1
-            yield {
-                "product": product,
-                "price_type": code,
-                "amount": str(Decimal(10 + number % 9000) + Decimal("0.37")),
-                "erp_version": version,
-            }
 
 
 def _stock_rows(count: int) -> Iterator[dict[str, Any]]:
-    from dealerdesk.catalog.models import Product
     from dealerdesk.inventory.models import Warehouse
 
     warehouses = list(Warehouse.objects.order_by("pk").values_list("code", flat=True))
-    per_warehouse = -(-count // len(warehouses))
-    products = list(
-        Product.objects.exclude(external_id=None)
-        .order_by("pk")
-        .values_list("external_id", flat=True)[:per_warehouse]
-    )
-    version = _first_version()
-    produced = 0
-    for code in warehouses:
-        for number, product in enumerate(products):
-            if produced == count:
-                return
-            version += 1
-            produced += 1
-            yield {
-                "product": product,
-                "warehouse": code,
-                "on_hand": str(number % 500 + 7),
-                "erp_version": version,
-            }
+    return _rows(count, warehouses, "warehouse", lambda n: {"on_hand": str(n % 500 + 7)})
 
 
 def _write_ndjson(rows: Iterator[dict[str, Any]], path: Path) -> int:

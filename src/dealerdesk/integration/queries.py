@@ -9,20 +9,8 @@ from django.conf import settings
 
 from dealerdesk.integration.choices import DeliveryStatus
 from dealerdesk.integration.models import Delivery
-from dealerdesk.ordering.choices import OrderStatus
+from dealerdesk.ordering.choices import KNOWN_TO_ERP, OrderStatus
 from dealerdesk.ordering.models import Order
-
-# Statuses only the ERP gives an order: it has the order.
-KNOWN_TO_ERP = frozenset(
-    {
-        OrderStatus.SENT_TO_ERP,
-        OrderStatus.ACCEPTED,
-        OrderStatus.INVOICED,
-        OrderStatus.PAID,
-        OrderStatus.SHIPPED,
-        OrderStatus.DELIVERED,
-    }
-)
 
 
 class ErpDelivery(StrEnum):

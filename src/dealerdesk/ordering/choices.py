@@ -30,6 +30,18 @@ OPEN = frozenset(
     }
 )
 
+# Statuses only the ERP gives an order: it has the order.
+KNOWN_TO_ERP = frozenset(
+    {
+        OrderStatus.SENT_TO_ERP,
+        OrderStatus.ACCEPTED,
+        OrderStatus.INVOICED,
+        OrderStatus.PAID,
+        OrderStatus.SHIPPED,
+        OrderStatus.DELIVERED,
+    }
+)
+
 
 class DeliveryMethod(models.TextChoices):
     PICKUP = "pickup", "Pickup at a warehouse"

@@ -16,24 +16,15 @@ from pydantic import Field
 from dealerdesk.api.v1.auth import membership
 from dealerdesk.api.v1.errors import ApiError, ErrorOut
 from dealerdesk.core.text import printable
-from dealerdesk.ordering.choices import OrderStatus
+from dealerdesk.ordering.choices import KNOWN_TO_ERP, OrderStatus
 from dealerdesk.ordering.errors import OrderingError
 from dealerdesk.ordering.models import Order, OrderDocument
 from dealerdesk.ordering.services import MAX_ORDER_LINES, OrderLineRequest, place_order
 
 router = Router(tags=["orders"])
 
-# Statuses that say the ERP has the order.
-AT_ERP = frozenset(
-    {
-        OrderStatus.SENT_TO_ERP,
-        OrderStatus.ACCEPTED,
-        OrderStatus.INVOICED,
-        OrderStatus.PAID,
-        OrderStatus.SHIPPED,
-        OrderStatus.DELIVERED,
-    }
-)
+# What an order's detail shows beside the order.
+DETAIL = ("lines", "events", "documents")
 
 
 class OrderSummaryOut(Schema):
@@ -134,7 +125,7 @@ def _summary(order: Order) -> OrderSummaryOut:
         number=order.number or "",
         status=order.status,
         status_label=order.get_status_display(),
-        reached_erp=order.status in AT_ERP or bool(order.erp_number),
+        reached_erp=order.status in KNOWN_TO_ERP or bool(order.erp_number),
         erp_number=order.erp_number,
         created_at=order.created_at,
         currency=order.currency,
@@ -178,12 +169,11 @@ def _detail(order: Order) -> OrderOut:
     )
 
 
-def _own_order(request: HttpRequest, number: str) -> Order:
+def _own_order(request: HttpRequest, number: str, *related: str) -> Order:
+    """One of the caller's company's orders by number (404 otherwise), with ``related``
+    prefetched."""
     order = (
-        _orders(request)
-        .prefetch_related("lines", "events", "documents")
-        .filter(number=printable(number)[:20])
-        .first()
+        _orders(request).prefetch_related(*related).filter(number=printable(number)[:20]).first()
     )
     if order is None:
         raise ApiError(404, "not_found", "No such order among your company's.")
@@ -215,7 +205,7 @@ def list_orders(request: HttpRequest, filters: Query[OrderQuery]) -> OrderPage:
     summary="One of your orders: lines, timeline, documents, and whether the ERP has it",
 )
 def get_order(request: HttpRequest, number: str) -> OrderOut:
-    return _detail(_own_order(request, number))
+    return _detail(_own_order(request, number, *DETAIL))
 
 
 @router.get(
@@ -233,7 +223,7 @@ def get_order(request: HttpRequest, number: str) -> OrderOut:
 )
 def get_document(request: HttpRequest, number: str, document_id: int) -> FileResponse:
     order = _own_order(request, number)
-    document = next((d for d in order.documents.all() if d.pk == document_id), None)
+    document = order.documents.filter(pk=document_id).first()
     if document is None:
         raise ApiError(404, "not_found", "No such document for this order.")
     try:
@@ -281,5 +271,5 @@ def create_order(request: HttpRequest, payload: PlaceOrderIn) -> Status[OrderOut
                 for line in error.lines
             ],
         ) from error
-    order = _own_order(request, placed.order.number or "")
+    order = _own_order(request, placed.order.number or "", *DETAIL)
     return Status(201 if placed.created else 200, _detail(order))

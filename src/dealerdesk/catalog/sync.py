@@ -333,18 +333,10 @@ class _ProductBatch:
 
     def _product(self, row: ProductChange) -> tuple[Product | None, Problem | None]:
         """The product the row is about, and whether its SKU is free for it."""
-        product = self.by_id.get(row.external_id)
         if not row.sku or not row.states("sku"):
-            return product, None
-        holder = self.by_sku.get(row.sku)
-        if holder is None or holder is product:
-            return product, None
-        if product is None and holder.external_id is None:
-            return holder, None
-        return None, (
-            "sku",
-            "sku_taken",
-            f"SKU {row.sku} belongs to another product (ERP id {holder.external_id or 'none'}).",
+            return self.by_id.get(row.external_id), None
+        return batch.claimed(
+            self.by_id, self.by_sku, row.external_id, row.sku, noun="product", field="sku"
         )
 
     def _missing(self, row: ProductChange) -> Problem | None:

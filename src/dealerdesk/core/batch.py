@@ -4,15 +4,17 @@ columns' scale, and a model's validation error as a row's field, code and messag
 from __future__ import annotations
 
 import zlib
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection
 from django.db.models import DecimalField, Model
 
 from dealerdesk.core import audit
+
+R = TypeVar("R")
 
 
 def serialise(feed: str) -> None:
@@ -74,4 +76,31 @@ def record(
         after=after,
         company_id=company_id if company_id is not None else owner,
         source=source[:100],
+    )
+
+
+def claimed(
+    by_id: Mapping[str, R],
+    by_code: Mapping[str, R],
+    external_id: str,
+    code: str,
+    *,
+    noun: str,
+    field: str = "code",
+) -> tuple[R | None, tuple[str, str, str] | None]:
+    """The stored record a row names: by its ERP id, else one Dealerdesk knew by ``code``
+    before the ERP named it (taken over). A ``code`` another record holds is a problem
+    (field, ``<field>_taken``, why), and the row is rejected."""
+    record = by_id.get(external_id)
+    holder = by_code.get(code)
+    if holder is None or holder is record:
+        return record, None
+    if record is None and getattr(holder, "external_id", None) is None:
+        return holder, None
+    owner = getattr(holder, "external_id", None) or "none"
+    label = "SKU" if field == "sku" else "code"
+    return None, (
+        field,
+        f"{field}_taken",
+        f"The {label} {code} belongs to another {noun} (ERP id {owner}).",
     )

@@ -82,18 +82,9 @@ def _upsert(
     source: str,
 ) -> RowResult:
     key = row.external_id
-    warehouse = by_id.get(key)
-    holder = by_code.get(row.code)
-    if warehouse is None and holder is not None and holder.external_id is None:
-        warehouse = holder
-    elif holder is not None and holder is not warehouse:
-        return RowResult.rejected(
-            index,
-            key,
-            "code",
-            "code_taken",
-            f"The code {row.code} belongs to another warehouse (ERP id {holder.external_id}).",
-        )
+    warehouse, taken = batch.claimed(by_id, by_code, key, row.code, noun="warehouse")
+    if taken is not None:
+        return RowResult.rejected(index, key, *taken)
     if warehouse is not None and not row.stamp.is_newer_than(
         warehouse.erp_version, warehouse.erp_changed_at
     ):

@@ -118,18 +118,9 @@ def _upsert_price_type(
     source: str,
 ) -> RowResult:
     key = row.external_id
-    price_type = by_id.get(key)
-    holder = by_code.get(row.code)
-    if price_type is None and holder is not None and holder.external_id is None:
-        price_type = holder  # known by its code before the ERP named it
-    elif holder is not None and holder is not price_type:
-        return RowResult.rejected(
-            index,
-            key,
-            "code",
-            "code_taken",
-            f"The code {row.code} belongs to another price type (ERP id {holder.external_id}).",
-        )
+    price_type, taken = batch.claimed(by_id, by_code, key, row.code, noun="price type")
+    if taken is not None:
+        return RowResult.rejected(index, key, *taken)
     if price_type is not None and not row.stamp.is_newer_than(
         price_type.erp_version, price_type.erp_changed_at
     ):

@@ -102,10 +102,18 @@ def test_an_update_keeps_reserved_and_records_only_what_changed(depot, cable) ->
     row = stock(cable, depot)
     assert (row.on_hand, row.reserved) == (D(25), D(4))
     movement = StockMovement.objects.get(product=cable)
-    assert (movement.on_hand_delta, movement.reserved_after) == (D(15), D(4))
-    entry = AuditEntry.objects.get(object_type="inventory.stocklevel")
-    assert entry.before == {"on_hand": "10.000", "erp_version": None}
-    assert entry.after == {"on_hand": "25.000", "erp_version": 3}
+    assert (movement.kind, movement.reference, movement.source) == (
+        StockMovementKind.ERP_SYNC,
+        "m2",
+        "erp",
+    )
+    assert (movement.on_hand_delta, movement.on_hand_after, movement.reserved_after) == (
+        D(15),
+        D(25),
+        D(4),
+    )
+    # A change of on hand only: its ledger row is the trail, with no audit entry.
+    assert not AuditEntry.objects.filter(object_type="inventory.stocklevel").exists()
 
 
 def test_the_same_figures_again_are_unchanged_but_the_sequence_moves(depot, cable) -> None:
@@ -128,7 +136,7 @@ def test_zero_again_is_unchanged(depot, cable) -> None:
     assert AuditEntry.objects.filter(object_type="inventory.stocklevel").count() == 1
 
 
-def test_the_audit_of_an_update_names_each_figure_that_changed(depot, cable) -> None:
+def test_safety_stock_and_receipts_are_audited_and_a_delta_only_in_the_ledger(depot, cable) -> None:
     monday = dt.date(2026, 3, 2)
     set_stock_levels([level(on_hand="10", version=1)], source="erp", reference="m1")
 
@@ -147,22 +155,62 @@ def test_the_audit_of_an_update_names_each_figure_that_changed(depot, cable) -> 
     apply_stock_deltas([delta(0, "-2.25", 3)], source="erp", reference="d3")
 
     entries = AuditEntry.objects.filter(object_type="inventory.stocklevel").order_by("id")
-    assert [(e.verb, e.before, e.after) for e in entries[1:]] == [
+    # The row's creation (m1), then the new safety stock and receipts (m2); the delta (d3)
+    # changes on hand only and is in the ledger alone.
+    assert [(e.action, e.verb, e.before, e.after) for e in entries] == [
         (
+            "create",
+            "stock set",
+            None,
+            {"on_hand": "10.000", "safety_stock": "0.000", "erp_version": 1},
+        ),
+        (
+            "update",
             "stock set",
             {"safety_stock": "0.000", "erp_version": 1, "incoming": []},
             {"safety_stock": "1.500", "erp_version": 2, "incoming": [["2026-03-02", "7"]]},
         ),
-        (
-            "stock delta",
-            {"on_hand": "10.000", "erp_version": 2},
-            {"on_hand": "7.750", "erp_version": 3},
-        ),
     ]
-    assert list(StockMovement.objects.order_by("id").values_list("on_hand_delta", "reference")) == [
-        (D(10), "m1"),
-        (D("-2.25"), "d3"),
-    ]
+    assert stock(cable, depot).on_hand == D("7.75")
+    assert list(
+        StockMovement.objects.order_by("id").values_list(
+            "on_hand_delta", "on_hand_after", "reference"
+        )
+    ) == [(D(10), D(10), "m1"), (D("-2.25"), D("7.75"), "d3")]
+
+
+def test_a_change_of_safety_stock_alone_is_audited(depot, cable) -> None:
+    set_stock_levels([level(on_hand="10", version=1)], source="erp", reference="m1")
+
+    results = set_stock_levels(
+        [level(on_hand="10", version=2, safety_stock=D(3))], source="erp", reference="m2"
+    )
+
+    assert results[0].outcome == Outcome.UPDATED
+    entry = AuditEntry.objects.filter(object_type="inventory.stocklevel").first()
+    assert entry is not None
+    assert (entry.action, entry.source) == ("update", "erp")
+    assert (entry.before, entry.after) == (
+        {"safety_stock": "0.000", "erp_version": 1},
+        {"safety_stock": "3.000", "erp_version": 2},
+    )
+    assert StockMovement.objects.count() == 1  # on hand did not move: no ledger row
+
+
+def test_on_hand_and_safety_stock_together_are_audited_with_both(depot, cable) -> None:
+    set_stock_levels([level(on_hand="10", version=1)], source="erp", reference="m1")
+
+    set_stock_levels(
+        [level(on_hand="4", version=2, safety_stock=D(1))], source="erp", reference="m2"
+    )
+
+    entry = AuditEntry.objects.filter(object_type="inventory.stocklevel").first()
+    assert entry is not None
+    assert (entry.before, entry.after) == (
+        {"on_hand": "10.000", "safety_stock": "0.000", "erp_version": 1},
+        {"on_hand": "4.000", "safety_stock": "1.000", "erp_version": 2},
+    )
+    assert StockMovement.objects.filter(reference="m2").get().on_hand_delta == D(-6)
 
 
 def test_an_older_level_never_overwrites_a_newer_one(depot, cable) -> None:
@@ -296,6 +344,12 @@ def test_a_delta_moves_on_hand_and_keeps_the_larger_sequence(depot, cable) -> No
     assert [r.outcome for r in results] == [Outcome.UPDATED, Outcome.UPDATED]
     row = stock(cable, depot)
     assert (row.on_hand, row.erp_version, row.erp_level_version) == (D(9), 7, 5)
+    # Deltas change on hand only: the row's creation (m5) is its one audit entry.
+    assert list(
+        AuditEntry.objects.filter(object_type="inventory.stocklevel").values_list(
+            "action", "source"
+        )
+    ) == [("create", "erp")]
     assert list(
         StockMovement.objects.filter(reference="d").order_by("id").values_list("on_hand_delta")
     ) == [(D(-3),), (D(2),)]
@@ -337,7 +391,18 @@ def test_a_delta_on_a_row_without_stock_creates_it(depot, cable) -> None:
     results = apply_stock_deltas([delta(0, "6", 1)], source="erp", reference="d")
 
     assert results[0].outcome == Outcome.CREATED
-    assert stock(cable, depot).on_hand == D(6)
+    row = stock(cable, depot)
+    assert row.on_hand == D(6)
+    # Creating the row is audited, as for an absolute level.
+    entry = AuditEntry.objects.get(object_type="inventory.stocklevel")
+    assert (entry.object_id, entry.action, entry.verb, entry.source) == (
+        str(row.pk),
+        "create",
+        "stock delta",
+        "erp",
+    )
+    assert entry.after == {"on_hand": "6.000", "safety_stock": "0.000", "erp_version": 1}
+    assert StockMovement.objects.get(reference="d").on_hand_delta == D(6)
 
 
 def test_an_older_absolute_level_after_a_delta_is_stale(depot, cable) -> None:

@@ -36,6 +36,21 @@ def outcomes(results: list) -> list[str]:  # type: ignore[type-arg]
     return [str(result.outcome) for result in results]
 
 
+def summaries(object_type: str = "pricing.price") -> list[tuple[str, object, str]]:
+    """The audit entries of the price feed, oldest first, as (object_repr, after, source):
+    one per chunk that created or updated prices, with its counts, never one per price."""
+    entries = AuditEntry.objects.filter(object_type=object_type).order_by("id")
+    for entry in entries:
+        assert (entry.action, entry.verb, entry.object_id) == ("update", "synced from the ERP", "")
+        assert (entry.actor_id, entry.actor_repr, entry.before, entry.company_id) == (
+            None,
+            "system",
+            None,
+            None,
+        )
+    return [(entry.object_repr, entry.after, entry.source) for entry in entries]
+
+
 def test_prices_are_created_updated_and_left_alone_by_their_natural_key(shop, world):  # type: ignore[no-untyped-def]
     results = upsert_prices(
         [
@@ -121,15 +136,53 @@ def test_rows_are_rejected_with_field_and_code(shop):  # type: ignore[no-untyped
     assert Price.objects.count() == 2
 
 
-def test_changes_are_audited_with_before_after_and_source(shop, world):  # type: ignore[no-untyped-def]
-    upsert_prices([change("125.5", 2), change("80", 2, sku="CAB-002")], source="ERP message x")
+def test_a_chunk_is_audited_once_with_its_counts_and_source(shop, world):  # type: ignore[no-untyped-def]
+    results = upsert_prices(
+        [
+            change("125.5", 2),  # updated
+            change("80", 2, sku="CAB-002"),  # the same amount: unchanged, not a change
+            change("9", 1, valid_from=dt.date(2027, 1, 1)),  # created
+            change("1", 1, sku="NOPE"),  # rejected
+        ],
+        source="ERP message x",
+    )
 
-    entries = list(AuditEntry.objects.filter(object_type="pricing.price"))
-    assert len(entries) == 1  # the unchanged row is not a change
-    held = Price.objects.get(product=world.product_a)
-    assert entries[0].object_id == str(held.pk)
-    assert (entries[0].before, entries[0].after) == ({"amount": "120.0000"}, {"amount": "125.5"})
-    assert entries[0].source == "ERP message x"
+    assert outcomes(results) == ["updated", "unchanged", "created", "rejected"]
+    assert summaries() == [("2 prices", {"created": 1, "updated": 1}, "ERP message x")]
+    assert list(summaries()[0][1]) == ["created", "updated"]  # keys in order
+    held = Price.objects.get(product=world.product_a, valid_from__isnull=True)
+    assert (held.amount, held.erp_version) == (Decimal("125.5"), 2)
+    assert not AuditEntry.objects.filter(object_id=str(held.pk)).exists()
+
+
+def test_a_chunk_that_changes_no_price_leaves_no_audit_entry(shop):  # type: ignore[no-untyped-def]
+    upsert_prices([change("120", 5)], source="ERP message a")  # same amount, newer stamp
+    results = upsert_prices(
+        [change("99", 4), change("1", 1, price_type="X")],  # stale, rejected
+        source="ERP message b",
+    )
+
+    assert outcomes(results) == ["stale", "rejected"]
+    assert summaries() == []
+
+
+def test_several_changes_of_one_price_are_counted_in_the_chunks_entry(shop, world):  # type: ignore[no-untyped-def]
+    day = dt.date(2027, 5, 1)
+
+    upsert_prices(
+        [change("10", 3, valid_from=day), change("11", 4, valid_from=day), change("12", 5)],
+        source="ERP message s",
+    )
+
+    assert summaries() == [("3 prices", {"created": 2, "updated": 1}, "ERP message s")]
+
+
+def test_a_long_source_is_cut_to_the_column(shop):  # type: ignore[no-untyped-def]
+    source = "ERP message " + "x" * 200
+
+    upsert_prices([change("121", 2)], source=source)
+
+    assert summaries() == [("1 price", {"updated": 1}, source[:100])]
 
 
 def test_the_number_of_queries_does_not_grow_with_the_batch(shop):  # type: ignore[no-untyped-def]
@@ -217,6 +270,7 @@ def test_customer_prices_are_upserted_by_the_agreements_erp_id(agreement, world)
         agreement.contract,
         Decimal("85"),
     )
+    # A dealer's own prices keep an audit entry each, under the dealer.
     audit = AuditEntry.objects.filter(object_type="pricing.customerprice").order_by("id")
     assert [entry.company_id for entry in audit] == [world.company_a.pk] * 2
     assert audit[1].after == {"amount": "85", "contract_id": agreement.contract.pk}
@@ -251,7 +305,7 @@ def test_customer_price_rows_are_checked_against_company_and_contract(agreement,
     assert not CustomerPrice.objects.exists()
 
 
-def test_a_new_end_date_is_audited_and_change_times_order_rows(shop, world):  # type: ignore[no-untyped-def]
+def test_a_new_end_date_is_applied_and_change_times_order_rows(shop, world):  # type: ignore[no-untyped-def]
     at = dt.datetime(2027, 1, 1, 9, tzinfo=dt.UTC)
     end = dt.date(2027, 6, 30)
 
@@ -266,12 +320,11 @@ def test_a_new_end_date_is_audited_and_change_times_order_rows(shop, world):  # 
     assert (outcomes(older), older[0].code) == (["stale"], "stale")
     held = Price.objects.get(product=world.product_a, valid_from__isnull=True)
     assert (held.amount, held.valid_to, held.erp_changed_at) == (Decimal("120"), end, at)
-    entry = AuditEntry.objects.get(object_type="pricing.price", object_id=str(held.pk))
-    assert (entry.before, entry.after) == ({"valid_to": None}, {"valid_to": "2027-06-30"})
-    assert (entry.action, entry.source) == ("update", "ERP message y")
+    # The stale change leaves no entry; the new end date is the first chunk's update.
+    assert summaries() == [("1 price", {"updated": 1}, "ERP message y")]
 
 
-def test_a_created_price_is_audited_with_the_amount_as_sent(shop, world):  # type: ignore[no-untyped-def]
+def test_created_prices_are_counted_in_the_chunks_audit_entry(shop, world):  # type: ignore[no-untyped-def]
     day = dt.date(2027, 9, 1)
 
     results = upsert_prices(
@@ -285,8 +338,4 @@ def test_a_created_price_is_audited_with_the_amount_as_sent(shop, world):  # typ
         (world.product_a, Decimal("42.5"), 1),
         (world.product_a_child, Decimal("7"), 1),
     ]
-    audit = {
-        entry.object_id: entry.after
-        for entry in AuditEntry.objects.filter(object_type="pricing.price", action="create")
-    }
-    assert audit == {str(made[0].pk): {"amount": "42.50"}, str(made[1].pk): {"amount": "7"}}
+    assert summaries() == [("2 prices", {"created": 2}, "ERP message c")]

@@ -4,7 +4,8 @@ columns' scale, and a model's validation error as a row's field, code and messag
 from __future__ import annotations
 
 import zlib
-from collections.abc import Collection, Mapping
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -13,6 +14,8 @@ from django.db import connection
 from django.db.models import DecimalField, Model
 
 from dealerdesk.core import audit
+from dealerdesk.core.models import AuditAction, AuditEntry
+from dealerdesk.core.sync import Outcome, RowResult
 
 R = TypeVar("R")
 
@@ -52,6 +55,40 @@ def rejection(error: ValidationError, names: dict[str, str]) -> tuple[str, str, 
     code = first.code if first.code and first.code != "invalid" else f"invalid_{row_name}"
     message = " ".join(first.messages)
     return row_name, str(code), f"{row_name}: {message}" if row_name else message
+
+
+def summarise(model: type[Model], results: Iterable[RowResult], source: str, *, verb: str) -> None:
+    """The audit entry of a bulk feed's chunk (prices, stock): how many of ``model``'s
+    records the rows created and updated, under the message's ``source``.
+
+    A bulk feed rewrites tens of thousands of records a message, every day; an entry per
+    record would soon make the audit log mostly the ERP's and slow every write to it. The
+    rows themselves stay in the stored message, with each row's result, and each record
+    keeps the ERP stamp of its last change (the stock ledger keeps every movement of on
+    hand), so what a message changed can still be told record by record."""
+    summarise_counts(model, Counter(result.outcome for result in results), source, verb=verb)
+
+
+def summarise_counts(
+    model: type[Model], counts: Mapping[Outcome, int], source: str, *, verb: str
+) -> None:
+    """``summarise`` from the chunk's counts of each outcome."""
+    counts = {outcome: count for outcome, count in counts.items() if outcome.applied and count}
+    if not counts:
+        return
+    meta = model._meta
+    total = sum(counts.values())
+    AuditEntry.objects.create(
+        actor=None,
+        actor_repr="system",
+        action=AuditAction.UPDATE,
+        verb=verb,
+        object_type=meta.label_lower,
+        object_id="",
+        object_repr=f"{total} {meta.verbose_name if total == 1 else meta.verbose_name_plural}",
+        after={str(outcome): count for outcome, count in sorted(counts.items())},
+        source=source[:100],
+    )
 
 
 def record(

@@ -9,7 +9,9 @@ transaction then rolls back).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -69,3 +71,26 @@ class RowResult:
             code="stale",
             message=f"Older than the change already applied ({held}); ignored.",
         )
+
+
+@dataclass
+class Written:
+    """What a set-based writer made of a chunk without a Python object per row: how many
+    rows had each outcome, the rows worth listing (every row when asked, else those not
+    applied), and the ERP time of the latest change applied."""
+
+    counts: Counter[Outcome] = dataclasses.field(default_factory=Counter)
+    listed: list[RowResult] = dataclasses.field(default_factory=list)
+    latest_change_at: dt.datetime | None = None
+
+
+def newer_sql(new: str, old: str) -> str:
+    """``ErpStamp.is_newer_than`` in SQL, for the set-based writers: the sequence first, else
+    the change time; a row that holds neither takes any change. ``new``/``old`` are column
+    name prefixes (``"s."``, ``"held_"``)."""
+    return (
+        f"CASE WHEN {new}erp_version IS NOT NULL AND {old}erp_version IS NOT NULL "
+        f"THEN {new}erp_version > {old}erp_version "
+        f"WHEN {new}erp_changed_at IS NOT NULL AND {old}erp_changed_at IS NOT NULL "
+        f"THEN {new}erp_changed_at > {old}erp_changed_at ELSE TRUE END"
+    )

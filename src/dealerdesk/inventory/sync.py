@@ -7,7 +7,9 @@ stock rows it touches (primary-key order, as reservations lock them), one insert
 that do not exist yet; then each row is judged in Python against its locked stock row
 (stale, unchanged, rejected, or applied, in the order sent, so several changes of one
 product and warehouse in a batch apply one after the other), and ``sync_writes`` writes the
-new figures, the ledger and the audit log of the whole chunk at once.
+new figures, the ledger and the audit log of the whole chunk at once. On PostgreSQL a chunk of
+absolute levels without receipts that names each row once is judged and written by the
+database itself (``sync_staged``), under the same rules and locks.
 
 ``reserved`` is never taken from the ERP here: it is what portal orders hold, and the rows
 are locked while the figures change, so a reservation made at the same moment is kept.
@@ -22,7 +24,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -33,6 +35,7 @@ from dealerdesk.core.sync import ErpStamp, Outcome, RowResult
 from dealerdesk.inventory.availability import ZERO
 from dealerdesk.inventory.models import IncomingStock, StockLevel, Warehouse
 from dealerdesk.inventory.services import MAX_QUANTITY, STEP, IncomingEntry, _schedule
+from dealerdesk.inventory.sync_staged import StagedLevel, write_levels
 from dealerdesk.inventory.sync_writes import AppliedChanges, LockedLevel, write_chunk
 
 # Rows per chunk. On SQLite 2,000 rows of the UPDATE's seven values stay under its limit of
@@ -81,8 +84,9 @@ def set_stock_levels(
     The batch form of ``services.set_stock_level``: a change older than the one the row holds
     (``ErpStamp.is_newer_than``) is stale; the same figures again are unchanged (the ERP
     sequence still moves on); a given ``incoming`` replaces the schedule of receipts. Every
-    change of on hand writes an ERP_SYNC ledger row with ``reference`` (the message id) and an
-    audit entry. Returns one result per row, in the order given.
+    change of on hand writes an ERP_SYNC ledger row with ``reference`` (the message id); an
+    audit entry is written for a new stock row and for a change of what the ledger does not
+    hold (safety stock, receipts). Returns one result per row, in the order given.
     """
     return _run(rows, source=source, reference=reference, apply=_apply_level)
 
@@ -143,6 +147,10 @@ def _run_chunk(
         product_id = products[("id", row.product) if row.product else ("sku", row.sku)]
         valid.append((position, row, (product_id, warehouses[row.warehouse])))
     with transaction.atomic():
+        if apply is _apply_level and _each_level_once(valid):
+            levels_sent = cast("Sequence[tuple[int, StockLevelChange, Key]]", valid)
+            results.update(_set_levels_in_postgres(levels_sent, source=source, reference=reference))
+            return [results[position] for position in range(len(rows))]
         levels = _lock(valid)
         if any(
             isinstance(row, StockLevelChange) and row.incoming is not None for *_, row, _k in valid
@@ -153,6 +161,45 @@ def _run_chunk(
             results[position] = apply(row, levels[key], written)
         write_chunk(levels.values(), written)
     return [results[position] for position in range(len(rows))]
+
+
+def _each_level_once(valid: Sequence[tuple[int, Change, Key]]) -> bool:
+    """True on PostgreSQL for absolute levels without receipts that name each product and
+    warehouse once: the database can judge and write those itself (``sync_staged``)."""
+    return (
+        connection.vendor == "postgresql"
+        and all(isinstance(row, StockLevelChange) and row.incoming is None for _p, row, _k in valid)
+        and len({key for *_, key in valid}) == len(valid)
+    )
+
+
+def _set_levels_in_postgres(
+    valid: Sequence[tuple[int, StockLevelChange, Key]], *, source: str, reference: str
+) -> dict[int, RowResult]:
+    """``_apply_level`` and ``write_chunk`` for a whole chunk at once, in the database."""
+    staged: list[StagedLevel] = []
+    for position, row, (product_id, warehouse_id) in valid:
+        safety = row.safety_stock
+        staged.append(
+            (
+                position,
+                product_id,
+                warehouse_id,
+                _figure(row.on_hand),
+                None if safety is None else _figure(safety),
+                row.stamp.version,
+                row.stamp.changed_at,
+            )
+        )
+    judged = write_levels(staged, source=source[:100], reference=reference, verb=VERB_SET)
+    results: dict[int, RowResult] = {}
+    for position, row, _pair in valid:
+        outcome, held = judged[position]
+        if outcome is Outcome.STALE:
+            results[position] = RowResult.stale(row.index, _key(row), held)
+        else:
+            results[position] = RowResult(row.index, outcome, _key(row))
+    return results
 
 
 def _products(rows: Sequence[Change]) -> dict[tuple[str, str], int]:

@@ -1,4 +1,5 @@
-"""Writing a chunk of ERP stock changes: the stock rows, their ledger and the audit log.
+"""Writing a chunk of ERP stock changes: the stock rows, their ledger and the audit log
+(for what the ledger does not hold: a new stock row, safety stock, receipts on the way).
 
 ``inventory.sync`` decides, row by row, what each change does to its locked stock row and
 notes every applied change here as a plain tuple (``AppliedChanges``); ``write_chunk`` then
@@ -187,6 +188,15 @@ AUDIT_CREATED = (
 )
 
 
+# Which changes get an audit entry: the ledger row is the trail of a change of on hand, so
+# only a new stock row and what the ledger does not hold (safety stock, the receipts on the
+# way) are audited.
+AUDITED = (
+    "(created OR safety_before IS DISTINCT FROM safety_after "
+    "OR incoming_before IS DISTINCT FROM incoming_after)"
+)
+
+
 def _write_in_postgres(touched: Sequence[LockedLevel], written: AppliedChanges) -> None:
     """The new figures and the chunk's changes go in with COPY (into scratch tables that live
     only inside the chunk's transaction), then one statement updates the stock rows and
@@ -227,7 +237,7 @@ def _write_in_postgres(touched: Sequence[LockedLevel], written: AppliedChanges) 
                CASE WHEN NOT created THEN {AUDIT_BEFORE} END,
                CASE WHEN created THEN {AUDIT_CREATED} ELSE {AUDIT_AFTER} END,
                %(source)s
-        FROM change ORDER BY level_id::text, seq
+        FROM change WHERE {AUDITED} ORDER BY level_id::text, seq
     """  # noqa: S608 - names and fixed fragments only
     params: dict[str, Any] = {
         "now": timezone.now(),
@@ -292,9 +302,21 @@ def _write_in_sqlite(touched: Sequence[LockedLevel], written: AppliedChanges) ->
     ]
     if movements:
         _insert(StockMovement, LEDGER_COLUMNS, movements, now)
-    if written.changes:
-        audits = [_audit(change, written.source) for change in written.changes]
+    audits = [_audit(change, written.source) for change in written.changes if _audited(change)]
+    if audits:
         _insert(AuditEntry, AUDIT_COLUMNS, audits, now)
+
+
+def _audited(change: tuple[Any, ...]) -> bool:
+    """``AUDITED`` in Python: a new stock row, or a change the ledger does not hold."""
+    created, safety_before, safety, incoming_before, incoming = (
+        change[3],
+        change[9],
+        change[10],
+        change[13],
+        change[14],
+    )
+    return bool(created) or safety_before != safety or incoming_before != incoming
 
 
 def _audit(change: tuple[Any, ...], source: str) -> tuple[Any, ...]:

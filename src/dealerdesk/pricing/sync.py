@@ -2,19 +2,19 @@
 
 A batch of tens of thousands of rows is applied in a fixed number of statements per chunk:
 one query per kind of reference (products, price types, companies, contracts), one for the
-rows the chunk touches, then bulk inserts, one guarded ``UPDATE … FROM`` and bulk audit
-entries (``pricing.bulk``: COPY on PostgreSQL). On PostgreSQL a chunk of prices that names
-each price once goes further: its checked rows are copied into a temporary table and the
-database classifies, writes and audits them (``pricing.sync_staged``), so Python builds no
-object per stored price or audit entry. Concurrent imports of the same feed are serialised
-by a transaction-level lock, so classification (created / updated / unchanged / stale) and
-the write cannot race.
+rows the chunk touches, then bulk inserts (``pricing.bulk``: COPY on PostgreSQL) and one
+guarded ``UPDATE … FROM``. On PostgreSQL a chunk of prices that names each price once goes
+further: its checked rows are copied into a temporary table and the database classifies
+and writes them (``pricing.sync_staged``), so Python builds no object per stored price.
+Each chunk leaves one audit entry with its counts (``core.batch.summarise``); the rows stay
+in the stored message. Concurrent imports of the same feed are serialised by a
+transaction-level lock, so classification (created / updated / unchanged / stale) and the
+write cannot race.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,12 +26,13 @@ from django.utils import timezone
 
 from dealerdesk.accounts.models import Company
 from dealerdesk.catalog.models import Product
+from dealerdesk.core.batch import serialise, summarise
 from dealerdesk.core.models import AuditAction, AuditEntry
 from dealerdesk.core.money import validate_currency
 from dealerdesk.core.sync import ErpStamp, Outcome, RowResult
 from dealerdesk.pricing import bulk
 from dealerdesk.pricing.models import Contract, CustomerPrice, Price, PriceType
-from dealerdesk.pricing.sync_staged import write_prices
+from dealerdesk.pricing.sync_staged import AUDIT_VERB, write_prices
 
 # Price amounts are numeric(14, 4): ten digits before the point, four after.
 AMOUNT_PLACES = 4
@@ -52,6 +53,7 @@ CUSTOMER_PRICE_FIELDS = (
     "valid_from",
     "valid_to",
 )
+
 AUDIT_COLUMNS = (
     "created_at",
     "actor_repr",
@@ -133,7 +135,7 @@ def upsert_prices(rows: Sequence[PriceInput], *, source: str) -> list[RowResult]
     stamp is still recorded, so an older delta arriving later stays stale).
     """
     with transaction.atomic():
-        _serialise("prices")
+        serialise("prices")
         products = _products(rows)
         types = {t.code: t for t in PriceType.objects.filter(code__in={r.price_type for r in rows})}
         now = timezone.now()
@@ -158,9 +160,11 @@ def upsert_prices(rows: Sequence[PriceInput], *, source: str) -> list[RowResult]
             else:
                 accepted.append((index, key, (product_id, price_type.pk, row.valid_from)))
         if connection.vendor == "postgresql" and _each_price_once(accepted):
-            for result in write_prices(rows, accepted, source=source, now=now):
+            for result in write_prices(rows, accepted, now=now):
                 results[result.index] = result
-            return [result for result in results if result]
+            written = [result for result in results if result]
+            summarise(Price, written, source, verb=AUDIT_VERB)
+            return written
         held = _held_prices({(product, kind) for _i, _k, (product, kind, _f) in accepted})
         pending: dict[tuple[int, int, dt.date | None], _Pending] = {}
         for index, key, natural in accepted:
@@ -174,7 +178,7 @@ def upsert_prices(rows: Sequence[PriceInput], *, source: str) -> list[RowResult]
             values = {"amount": row.amount, "valid_to": row.valid_to}
             results[index] = state.offer(index, key, row.stamp, values)
         new = [(natural, state) for natural, state in pending.items() if state.pk is None]
-        created = bulk.insert(
+        bulk.insert(
             Price,
             PRICE_COLUMNS,
             [
@@ -183,16 +187,9 @@ def upsert_prices(rows: Sequence[PriceInput], *, source: str) -> list[RowResult]
             ],
         )
         updated = _write_updates(Price, PRICE_FIELDS, pending.values(), now)
-        audit = [
-            _audit(pk, AuditAction.CREATE, None, _money(state.values["amount"]), Price, source, now)
-            for pk, (_natural, state) in zip(created, new, strict=True)
-        ] + [
-            _audit(state.pk, AuditAction.UPDATE, state.before, state.after, Price, source, now)
-            for state in pending.values()
-            if state.pk in updated and state.changed
-        ]
-        bulk.insert(AuditEntry, AUDIT_COLUMNS, audit)
-        return _settle([result for result in results if result], pending.values(), updated)
+        settled = _settle([result for result in results if result], pending.values(), updated)
+        summarise(Price, settled, source, verb=AUDIT_VERB)
+        return settled
 
 
 def _each_price_once(accepted: Sequence[tuple[int, str, tuple[Any, ...]]]) -> bool:
@@ -204,7 +201,7 @@ def upsert_customer_prices(rows: Sequence[CustomerPriceChange], *, source: str) 
     """Create or update dealers' own prices by the agreement's ERP id, in one transaction;
     one result per row, with the same ordering rule as :func:`upsert_prices`."""
     with transaction.atomic():
-        _serialise("customer-prices")
+        serialise("customer-prices")
         products = _products(rows)
         companies = dict(
             Company.objects.filter(
@@ -302,6 +299,8 @@ def upsert_customer_prices(rows: Sequence[CustomerPriceChange], *, source: str) 
             if state.pk in updated and state.changed
         ]
         bulk.insert(AuditEntry, AUDIT_COLUMNS, audit)
+        # A dealer's own prices are audited one by one, under the dealer: they show in the
+        # company's history, and there are far fewer of them than of list prices.
         return _settle(results, pending.values(), updated)
 
 
@@ -374,16 +373,6 @@ def _settle(
         RowResult.stale(result.index, result.key, None) if result.index in lost else result
         for result in results
     ]
-
-
-def _serialise(feed: str) -> None:
-    """Hold a transaction-level lock for ``feed`` until commit. SQLite serialises writers
-    anyway; PostgreSQL needs the advisory lock, or two imports of the same rows could both
-    read "absent" and both insert."""
-    if connection.vendor == "postgresql":
-        lock_id = zlib.crc32(f"dealerdesk.sync.{feed}".encode())
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
 
 
 def _products(rows: Sequence[PriceInput | CustomerPriceChange]) -> dict[tuple[str, str], int]:

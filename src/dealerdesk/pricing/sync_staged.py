@@ -1,26 +1,28 @@
-"""Prices from the ERP written server-side on PostgreSQL: a chunk's checked rows are copied
-once into a temporary table, and PostgreSQL classifies, inserts, updates and audits them in
-three statements, without a Python object per price or per audit entry.
+"""Prices from the ERP written server-side on PostgreSQL: a chunk's rows are put once into
+a temporary table, and PostgreSQL classifies, inserts and updates them in three statements,
+without a Python object per price.
 
-``pricing.sync.upsert_prices`` takes this way for a chunk whose rows name each price at most
-once (several changes of one price in a chunk must apply one after the other, which its
-Python path does). The rules are the same: a change not newer than the one held is stale,
-the same figures again are unchanged but record the newer stamp, and the ``UPDATE``
-re-checks the stamp against the row as it is then, so an older change never overwrites a
-newer one.
+``pricing.sync.upsert_prices`` takes this way for a chunk of checked rows whose rows name
+each price at most once (several changes of one price in a chunk must apply one after the
+other, which its Python path does); ``write_sent_prices`` takes it for rows the inbound fast
+lane typed from the ERP's JSON, resolving their products and price types itself. The rules
+are the same: a change not newer than the one held is stale, the same figures again are
+unchanged but record the newer stamp, and the ``UPDATE`` re-checks the stamp against the
+row as it is then, so an older change never overwrites a newer one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
-from dealerdesk.core.models import AuditAction, AuditEntry
-from dealerdesk.core.sync import Outcome, RowResult
-from dealerdesk.pricing.models import Price
+from dealerdesk.catalog.models import Product
+from dealerdesk.core.batch import serialise, summarise_counts
+from dealerdesk.core.sync import Outcome, RowResult, Written, newer_sql
+from dealerdesk.pricing.models import Price, PriceType
 
 if TYPE_CHECKING:
     from dealerdesk.pricing.sync import PriceInput
@@ -29,18 +31,22 @@ if TYPE_CHECKING:
 Accepted = tuple[int, str, tuple[int, int, dt.date | None]]
 
 STAGE = "_dealerdesk_price_stage"
+STAGE_TABLE = (
+    f"CREATE TEMPORARY TABLE {STAGE} (idx integer, key text, product_id bigint, "
+    "price_type_id bigint, valid_from date, amount numeric(14, 4), valid_to date, "
+    "erp_version bigint, erp_changed_at timestamptz, held_id bigint, held_erp_version bigint, "
+    "held_erp_changed_at timestamptz, outcome char(1)) ON COMMIT DROP"
+)
+# How the stage marks a row: stale, unchanged (a newer stamp only), updated; none: created.
+_OUTCOMES = {"s": Outcome.STALE, "n": Outcome.UNCHANGED, "u": Outcome.UPDATED}
+AMOUNT_LIMIT = 10**10
+# The prices as the ERP sent them, typed, that ``write_sent_prices`` reads.
+SENT_COLUMNS = (
+    "idx integer, product text, sku text, price_type text, amount numeric, "
+    "currency text, valid_from date, valid_to date, erp_version bigint, "
+    "erp_changed_at timestamptz"
+)
 AUDIT_VERB = "synced from the ERP"
-
-
-def _newer(new: str, old: str) -> str:
-    """``ErpStamp.is_newer_than`` in SQL: the sequence first, else the change time; a row
-    that holds neither takes any change. ``new``/``old`` are column name prefixes."""
-    return (
-        f"CASE WHEN {new}erp_version IS NOT NULL AND {old}erp_version IS NOT NULL "
-        f"THEN {new}erp_version > {old}erp_version "
-        f"WHEN {new}erp_changed_at IS NOT NULL AND {old}erp_changed_at IS NOT NULL "
-        f"THEN {new}erp_changed_at > {old}erp_changed_at ELSE TRUE END"
-    )
 
 
 def _differs(name: str, new: str, old: str) -> str:
@@ -48,141 +54,162 @@ def _differs(name: str, new: str, old: str) -> str:
 
 
 def write_prices(
-    rows: Sequence[PriceInput], accepted: Sequence[Accepted], *, source: str, now: dt.datetime
+    rows: Sequence[PriceInput], accepted: Sequence[Accepted], *, now: dt.datetime
 ) -> list[RowResult]:
     """Apply the ``accepted`` rows (each natural key once) and return their results."""
     if not accepted:
         return []
-    quote = connection.ops.quote_name
-    prices = quote(Price._meta.db_table)
-    audit = quote(AuditEntry._meta.db_table)
-    label = Price._meta.label_lower
-    name = str(Price._meta.verbose_name)
-    # Only quoted table names and fixed SQL are interpolated; every value is a parameter.
-    audit_insert = (
-        f"INSERT INTO {audit} (created_at, actor_repr, action, verb, object_type, object_id, "
-        "object_repr, company_id, before, after, source) "
-    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {STAGE} (idx integer, product_id bigint, "
-            "price_type_id bigint, valid_from date, amount numeric(14, 4), amount_sent text, "
-            "valid_to date, erp_version bigint, erp_changed_at timestamptz, held_id bigint, "
-            "held_amount numeric(14, 4), held_valid_to date, held_erp_version bigint, "
-            "held_erp_changed_at timestamptz) ON COMMIT DROP"
-        )
+        cursor.execute(STAGE_TABLE)
         with cursor.cursor.copy(
-            f"COPY {STAGE} (idx, product_id, price_type_id, valid_from, amount, amount_sent, "
+            f"COPY {STAGE} (idx, key, product_id, price_type_id, valid_from, amount, "
             "valid_to, erp_version, erp_changed_at) FROM STDIN"
         ) as copy:
-            for index, _key, natural in accepted:
+            for index, key, natural in accepted:
                 row = rows[index]
                 stamp = row.stamp
                 copy.write_row(
                     (
                         index,
+                        key,
                         *natural,
                         row.amount,
-                        str(row.amount),
                         row.valid_to,
                         stamp.version,
                         stamp.changed_at,
                     )
                 )
-        # What each row finds held: the first of several prices without a start date (the
-        # unique constraint lets PostgreSQL keep them), as the Python path reads it.
-        cursor.execute(
-            f"UPDATE {STAGE} AS s SET (held_id, held_amount, held_valid_to, held_erp_version, "  # noqa: S608
-            "held_erp_changed_at) = (SELECT p.id, p.amount, p.valid_to, p.erp_version, "
-            f"p.erp_changed_at FROM {prices} AS p WHERE p.product_id = s.product_id "
-            "AND p.price_type_id = s.price_type_id "
-            "AND p.valid_from IS NOT DISTINCT FROM s.valid_from ORDER BY p.id LIMIT 1) "
-            f"RETURNING s.idx, s.held_id IS NOT NULL, {_newer('s.', 's.held_')}, "
-            f"NOT ({_differs('amount', 's.', 's.held_')} "
-            f"OR {_differs('valid_to', 's.', 's.held_')}), "
-            "s.held_erp_version, s.held_erp_changed_at"
-        )
-        found: dict[int, tuple[bool, bool, bool, int | None, dt.datetime | None]] = {
-            index: tuple(rest) for index, *rest in cursor.fetchall()
-        }
-        # New prices, each with its audit entry; the stage joins back on the natural key,
-        # which is unique in the chunk.
-        same_price = "({t}.product_id, {t}.price_type_id, coalesce({t}.valid_from, '-infinity'))"
-        cursor.execute(
-            f"WITH made AS (INSERT INTO {prices} (product_id, price_type_id, valid_from, "  # noqa: S608
-            "amount, valid_to, erp_version, erp_changed_at, created_at, updated_at) "
-            "SELECT product_id, price_type_id, valid_from, amount, valid_to, erp_version, "
-            f"erp_changed_at, %(now)s, %(now)s FROM {STAGE} WHERE held_id IS NULL ORDER BY idx "
-            "RETURNING id, product_id, price_type_id, valid_from) "
-            f"{audit_insert} SELECT %(now)s, 'system', %(create)s, %(verb)s, %(label)s, "
-            "m.id::text, %(name)s || ' ' || m.id, NULL, NULL, "
-            "jsonb_build_object('amount', s.amount_sent), %(source)s "
-            f"FROM made AS m JOIN {STAGE} AS s "
-            f"ON {same_price.format(t='s')} = {same_price.format(t='m')}",
-            {
-                "now": now,
-                "create": AuditAction.CREATE,
-                "verb": AUDIT_VERB,
-                "label": label,
-                "name": name,
-                "source": source[:100],
-            },
-        )
-        # Held prices whose stamp moved on: their figures (or only the newer stamp), guarded
-        # against a newer change written meanwhile, and an audit entry where a figure changed.
-        before = _changes("s.held_", "s.")
-        after = _changes("s.", "s.held_", sent=True)
-        cursor.execute(
-            f"WITH changed AS (UPDATE {prices} AS p SET amount = s.amount, "  # noqa: S608
-            "valid_to = s.valid_to, erp_version = s.erp_version, "
-            f"erp_changed_at = s.erp_changed_at, updated_at = %(now)s FROM {STAGE} AS s "
-            f"WHERE p.id = s.held_id AND {_newer('s.', 's.held_')} AND {_newer('s.', 'p.')} "
-            "RETURNING s.idx, p.id, s.amount, s.valid_to, s.amount_sent, s.held_amount, "
-            "s.held_valid_to), "
-            f"audited AS ({audit_insert} SELECT %(now)s, 'system', %(update)s, %(verb)s, "
-            f"%(label)s, s.id::text, %(name)s || ' ' || s.id, NULL, {before}, {after}, "
-            f"%(source)s FROM changed AS s WHERE {_differs('amount', 's.', 's.held_')} "
-            f"OR {_differs('valid_to', 's.', 's.held_')}) "
-            "SELECT idx FROM changed",
-            {
-                "now": now,
-                "update": AuditAction.UPDATE,
-                "verb": AUDIT_VERB,
-                "label": label,
-                "name": name,
-                "source": source[:100],
-            },
-        )
-        written = {index for (index,) in cursor.fetchall()}
-        cursor.execute(f"DROP TABLE {STAGE}")
-    return [_result(index, key, found[index], written) for index, key, _natural in accepted]
+        return _write_stage(cursor, now=now, every_row=True).listed
 
 
-def _changes(this: str, other: str, *, sent: bool = False) -> str:
-    """The figures of ``this`` that differ from ``other``, as the audit's JSON object
-    (amounts as text, dates ISO); ``sent``: the amount as the ERP wrote it."""
-    amount = f"{this}amount_sent" if sent else f"{this}amount::text"
+def write_sent_prices(
+    sent: str, *, source: str, now: dt.datetime, every_row: bool
+) -> Written | None:
+    """Apply prices as the ERP sent them, already typed in the temporary table ``sent``
+    (columns as ``SENT_COLUMNS``), when every row can apply as sent: each names a known
+    product (by ERP id, else SKU) and price type, in the price type's currency if it names
+    one, valid to no earlier than from, with an amount as stored (not negative, at most ten
+    digits before the point and four after), and each price once. Returns what became of the rows
+    (indexed as ``idx``; every row listed when ``every_row``), or None, having changed
+    nothing, when a row cannot apply: the caller then applies the rows one by one, which
+    says why.
+    """
+    products = connection.ops.quote_name(Product._meta.db_table)
+    types = connection.ops.quote_name(PriceType._meta.db_table)
+    with connection.cursor() as cursor:
+        serialise("prices")
+        cursor.execute(STAGE_TABLE)
+        # Rows naming an unknown product or price type drop out of the join; the count
+        # says so.
+        # Each row with what it finds held, as ``_write_stage`` would read it.
+        cursor.execute(
+            f"INSERT INTO {STAGE} (idx, key, product_id, price_type_id, valid_from, amount, "  # noqa: S608
+            "valid_to, erp_version, erp_changed_at, held_id, held_erp_version, "
+            "held_erp_changed_at, outcome) "
+            "SELECT s.idx, coalesce(s.product, s.sku) || '/' || s.price_type "
+            "|| coalesce('@' || to_char(s.valid_from, 'YYYY-MM-DD'), ''), p.id, t.id, "
+            "s.valid_from, s.amount, s.valid_to, s.erp_version, s.erp_changed_at, "
+            "held.id, held.erp_version, held.erp_changed_at, held.outcome "
+            f"FROM {sent} AS s "
+            f"JOIN {types} AS t ON t.code = s.price_type "
+            "AND (s.currency IS NULL OR s.currency = t.currency) "
+            # Two equality joins (each a hash join), not one join on "ERP id, else SKU".
+            f"LEFT JOIN {products} AS by_id ON by_id.external_id = s.product "
+            f"LEFT JOIN {products} AS by_sku ON s.product IS NULL AND by_sku.sku = s.sku "
+            "CROSS JOIN LATERAL (SELECT coalesce(by_id.id, by_sku.id) AS id) AS p "
+            f"LEFT JOIN LATERAL ({_held('p.id', 't.id')}) AS held ON true "
+            "WHERE p.id IS NOT NULL AND (s.valid_to IS NULL OR s.valid_from IS NULL "
+            "OR s.valid_to >= s.valid_from) "
+            # An amount as stored: not negative, ten digits before the point, four after.
+            f"AND s.amount >= 0 AND s.amount < {AMOUNT_LIMIT} AND s.amount = round(s.amount, 4)"
+        )
+        staged = cursor.rowcount
+        cursor.execute(
+            f"SELECT (SELECT count(*) FROM {sent}), (SELECT count(*) FROM (SELECT "  # noqa: S608
+            f"FROM {STAGE} GROUP BY product_id, price_type_id, valid_from) AS prices)"
+        )
+        (sent_rows, distinct) = cursor.fetchone()
+        if staged != sent_rows or distinct != staged:
+            cursor.execute(f"DROP TABLE {STAGE}")
+            return None
+        written = _write_stage(cursor, now=now, every_row=every_row, held_read=True)
+    summarise_counts(Price, written.counts, source, verb=AUDIT_VERB)
+    return written
+
+
+def _held(product: str, price_type: str) -> str:
+    """The price a staged row ``s`` finds held (the first of several without a start date,
+    which the unique constraint lets PostgreSQL keep, as the Python path reads it): its id,
+    stamp and the row's outcome against it; no row when there is none."""
+    prices = connection.ops.quote_name(Price._meta.db_table)
     return (
-        f"(CASE WHEN {_differs('amount', this, other)} "
-        f"THEN jsonb_build_object('amount', {amount}) ELSE '{{}}'::jsonb END "
-        f"|| CASE WHEN {_differs('valid_to', this, other)} "
-        f"THEN jsonb_build_object('valid_to', to_char({this}valid_to, 'YYYY-MM-DD')) "
-        "ELSE '{}'::jsonb END)"
+        f"SELECT h.id, h.erp_version, h.erp_changed_at, CASE WHEN NOT ({newer_sql('s.', 'h.')}) "  # noqa: S608
+        f"THEN 's' WHEN {_differs('amount', 's.', 'h.')} OR {_differs('valid_to', 's.', 'h.')} "
+        f"THEN 'u' ELSE 'n' END AS outcome FROM {prices} AS h WHERE h.product_id = {product} "
+        f"AND h.price_type_id = {price_type} AND h.valid_from IS NOT DISTINCT FROM s.valid_from "
+        "ORDER BY h.id LIMIT 1"
     )
 
 
-def _result(
-    index: int,
-    key: str,
-    found: tuple[bool, bool, bool, int | None, dt.datetime | None],
-    written: set[int],
-) -> RowResult:
-    held, newer, same, version, changed_at = found
-    if not held:
-        return RowResult(index, Outcome.CREATED, key)
-    if not newer:
-        return RowResult.stale(index, key, version or changed_at)
-    if index not in written:
-        # A newer change was written between the read and the guarded update.
-        return RowResult.stale(index, key, None)
-    return RowResult(index, Outcome.UNCHANGED if same else Outcome.UPDATED, key)
+def _write_stage(
+    cursor: Any, *, now: dt.datetime, every_row: bool, held_read: bool = False
+) -> Written:
+    """Classify and write the rows in the stage: what each finds held (unless
+    ``held_read``) and so what becomes of it, then the new prices and the held ones whose
+    stamp moved on. A row that finds nothing creates its price."""
+    prices = connection.ops.quote_name(Price._meta.db_table)
+    if not held_read:
+        cursor.execute(
+            f"UPDATE {STAGE} AS s SET (held_id, held_erp_version, held_erp_changed_at, "  # noqa: S608
+            f"outcome) = ({_held('s.product_id', 's.price_type_id')})"
+        )
+    cursor.execute(
+        f"INSERT INTO {prices} (product_id, price_type_id, valid_from, amount, valid_to, "  # noqa: S608
+        "erp_version, erp_changed_at, created_at, updated_at) "
+        "SELECT product_id, price_type_id, valid_from, amount, valid_to, erp_version, "
+        f"erp_changed_at, %(now)s, %(now)s FROM {STAGE} WHERE held_id IS NULL ORDER BY idx",
+        {"now": now},
+    )
+    # Held prices whose stamp moved on: their figures (or only the newer stamp), guarded
+    # against a newer change written meanwhile; the rows that lost to one are answered.
+    cursor.execute(
+        f"WITH written AS (UPDATE {prices} AS p SET amount = s.amount, "  # noqa: S608
+        "valid_to = s.valid_to, erp_version = s.erp_version, "
+        f"erp_changed_at = s.erp_changed_at, updated_at = %(now)s FROM {STAGE} AS s "
+        f"WHERE p.id = s.held_id AND s.outcome IN ('n', 'u') AND {newer_sql('s.', 'p.')} "
+        f"RETURNING s.idx) SELECT idx FROM {STAGE} WHERE outcome IN ('n', 'u') "
+        "AND idx NOT IN (SELECT idx FROM written)",
+        {"now": now},
+    )
+    lost = {index for (index,) in cursor.fetchall()}
+    written = Written()
+    cursor.execute(
+        f"SELECT outcome, count(*), max(erp_changed_at) FROM {STAGE} GROUP BY outcome"  # noqa: S608
+    )
+    for code, count, latest in cursor.fetchall():
+        kind = _OUTCOMES.get(code, Outcome.CREATED)
+        written.counts[kind] += count
+        if (
+            kind.applied
+            and latest
+            and (written.latest_change_at is None or latest > written.latest_change_at)
+        ):
+            written.latest_change_at = latest
+    cursor.execute(
+        f"SELECT idx, key, outcome, held_erp_version, held_erp_changed_at FROM {STAGE} "  # noqa: S608
+        "WHERE %s OR outcome IN ('s', 'n') OR idx = ANY(%s) ORDER BY idx",
+        [every_row, list(lost)],
+    )
+    for index, key, code, version, changed_at in cursor.fetchall():
+        kind = _OUTCOMES.get(code, Outcome.CREATED)
+        if index in lost:
+            # A newer change was written between the read and the guarded update.
+            written.counts[kind] -= 1
+            written.counts[Outcome.STALE] += 1
+            written.listed.append(RowResult.stale(index, key, None))
+        elif kind is Outcome.STALE:
+            written.listed.append(RowResult.stale(index, key, version or changed_at))
+        else:
+            written.listed.append(RowResult(index, kind, key))
+    cursor.execute(f"DROP TABLE {STAGE}")
+    return written

@@ -26,20 +26,26 @@ from pydantic_core import PydanticCustomError
 
 from dealerdesk.core.sync import ErpStamp, RowResult
 from dealerdesk.integration.choices import Scope
+from dealerdesk.integration.inbound.fastlane import Lane
 from dealerdesk.integration.models.monitor import SyncCategoryCode
 from dealerdesk.inventory.services import IncomingEntry
 from dealerdesk.inventory.sync import (
+    VERB_SET,
     StockDeltaChange,
     StockLevelChange,
     apply_stock_deltas,
     set_stock_levels,
 )
+from dealerdesk.inventory.sync_staged import SENT_COLUMNS as STOCK_COLUMNS
+from dealerdesk.inventory.sync_staged import write_sent_levels
 from dealerdesk.ordering.erp import OrderStatusChange, apply_order_statuses
 from dealerdesk.pricing.sync import (
     CustomerPriceChange,
     upsert_customer_prices,
     upsert_prices,
 )
+from dealerdesk.pricing.sync_staged import SENT_COLUMNS as PRICE_COLUMNS
+from dealerdesk.pricing.sync_staged import write_sent_prices
 
 
 def _unstorable(value: Any, path: str) -> str | None:
@@ -225,7 +231,7 @@ Change = TypeVar("Change")
 CHUNK_ROWS = 2000
 # The set-based feeds take bigger chunks: their cost per chunk (reference lookups, the
 # feed's lock, temporary tables, progress) is then spread over more rows.
-BULK_CHUNK_ROWS = 10_000
+BULK_CHUNK_ROWS = 25_000
 
 
 @dataclass(frozen=True)
@@ -239,6 +245,7 @@ class Feed:
     apply: Apply  # (valid rows, source, reference) -> one result per row, in order
     summary: str
     chunk_rows: int = CHUNK_ROWS
+    lane: Lane | None = None  # how valid rows are applied set-based (PostgreSQL)
 
 
 def changes_of(
@@ -307,6 +314,43 @@ def _order_statuses(rows: Sequence[OrderStatusRow], source: str, reference: str)
     return apply_order_statuses(changes, source=source)
 
 
+# The bulk feeds' fast lane on PostgreSQL: a validated row's fields in the order of the
+# writer's columns.
+PRICE_LANE = Lane(
+    fields=(
+        "product",
+        "sku",
+        "price_type",
+        "amount",
+        "currency",
+        "valid_from",
+        "valid_to",
+        "erp_version",
+        "erp_changed_at",
+    ),
+    columns=PRICE_COLUMNS,
+    write=lambda sent, source, _reference, now, every_row: write_sent_prices(
+        sent, source=source, now=now, every_row=every_row
+    ),
+)
+# A row that sends the receipts on the way takes the ordinary way.
+STOCK_LANE = Lane(
+    fields=(
+        "product",
+        "sku",
+        "warehouse",
+        "on_hand",
+        "safety_stock",
+        "erp_version",
+        "erp_changed_at",
+    ),
+    columns=STOCK_COLUMNS,
+    write=lambda sent, source, reference, _now, every_row: write_sent_levels(
+        sent, source=source, reference=reference, verb=VERB_SET, every_row=every_row
+    ),
+    takes=lambda rows: all(row.incoming is None for row in rows),
+)
+
 FEEDS: dict[str, Feed] = {
     feed.name: feed
     for feed in (
@@ -318,6 +362,7 @@ FEEDS: dict[str, Feed] = {
             _prices,
             "Prices per product and price type",
             BULK_CHUNK_ROWS,
+            PRICE_LANE,
         ),
         Feed(
             "customer-prices",
@@ -335,6 +380,7 @@ FEEDS: dict[str, Feed] = {
             _stock,
             "Stock levels per product and warehouse (absolute figures)",
             BULK_CHUNK_ROWS,
+            STOCK_LANE,
         ),
         Feed(
             "stock-deltas",

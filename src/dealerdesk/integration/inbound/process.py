@@ -14,6 +14,8 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from itertools import islice
@@ -26,11 +28,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import from_json
 
 from dealerdesk.core.audit import record
-from dealerdesk.core.sync import Outcome, RowResult
+from dealerdesk.core.pipeline import ahead
+from dealerdesk.core.sync import Outcome, RowResult, Written
 from dealerdesk.core.text import printable
 from dealerdesk.integration.choices import InboundStatus, RowStatus
+from dealerdesk.integration.inbound import fastlane
 from dealerdesk.integration.inbound.errors import MessageRefused
 from dealerdesk.integration.inbound.feeds import FEEDS, Feed, SyncRow, row_key
 from dealerdesk.integration.models import InboundMessage
@@ -63,7 +68,7 @@ def inspect(message: InboundMessage) -> int:
     """
     with message.body.open("rb") as stream:
         if message.content_type == NDJSON:
-            return sum(1 for _ in _ndjson_rows(stream))
+            return _count_ndjson_rows(stream)
         return _count_json_rows(stream)
 
 
@@ -145,35 +150,58 @@ def _ndjson_rows(stream: IO[bytes]) -> Iterator[Any]:
     for line_number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
-        try:
-            parsed = _DECODER.decode(line.decode())
-        except RecursionError as error:
-            raise MessageRefused(
-                422, "too_deep", f"Line {line_number} nests too deep to be a row."
-            ) from error
-        except ValueError as error:  # JSONDecodeError and UnicodeDecodeError alike
-            raise MessageRefused(
-                400,
-                "malformed_json",
-                f"Line {line_number} is not valid JSON: {_short(error)}",
-                [{"row": row, "field": None, "code": "malformed_json", "message": _short(error)}],
-            ) from error
-        if not isinstance(parsed, dict):
-            raise MessageRefused(
-                422,
-                "row_not_object",
-                f"Line {line_number} (row {row}) is not a JSON object.",
-                [
-                    {
-                        "row": row,
-                        "field": None,
-                        "code": "row_not_object",
-                        "message": "Each line must be one JSON object.",
-                    }
-                ],
-            )
+        yield _parse_line(line, line_number, row)
         row += 1
-        yield parsed
+
+
+def _count_ndjson_rows(stream: IO[bytes]) -> int:
+    """``_ndjson_rows`` counted, without keeping what it reads: a line the fast parser takes
+    as an object is one; any other is read again by the row reader, which takes it (a lone
+    surrogate escape, say) or says exactly why not."""
+    rows = 0
+    for line_number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            plain = isinstance(from_json(line), dict)
+        except ValueError:
+            plain = False
+        if not plain:
+            _parse_line(line, line_number, rows)
+        rows += 1
+    return rows
+
+
+def _parse_line(line: bytes, line_number: int, row: int) -> Any:
+    """One NDJSON line as a row object (numbers as Decimal), or the refusal naming it."""
+    try:
+        parsed = _DECODER.decode(line.decode())
+    except RecursionError as error:
+        raise MessageRefused(
+            422, "too_deep", f"Line {line_number} nests too deep to be a row."
+        ) from error
+    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError alike
+        raise MessageRefused(
+            400,
+            "malformed_json",
+            f"Line {line_number} is not valid JSON: {_short(error)}",
+            [{"row": row, "field": None, "code": "malformed_json", "message": _short(error)}],
+        ) from error
+    if not isinstance(parsed, dict):
+        raise MessageRefused(
+            422,
+            "row_not_object",
+            f"Line {line_number} (row {row}) is not a JSON object.",
+            [
+                {
+                    "row": row,
+                    "field": None,
+                    "code": "row_not_object",
+                    "message": "Each line must be one JSON object.",
+                }
+            ],
+        )
+    return parsed
 
 
 def _short(error: Exception) -> str:
@@ -193,6 +221,23 @@ def _storable(value: Any) -> Any:
     return value
 
 
+def _status(outcome: Outcome) -> RowStatus:
+    if outcome.applied:
+        return RowStatus.APPLIED
+    return RowStatus.REJECTED if outcome == Outcome.REJECTED else RowStatus.UNCHANGED
+
+
+def _entry(row: int, status: RowStatus, result: RowResult) -> dict[str, Any]:
+    """A row's entry in the message's result."""
+    entry = {"row": row, "status": str(status), "outcome": str(result.outcome)}
+    entry.update(
+        (name, value)
+        for name in ("key", "field", "code", "message")
+        if (value := getattr(result, name))
+    )
+    return entry
+
+
 class Tally:
     """Counts and per-row results of a batch as it goes; keeps a bounded list of rows."""
 
@@ -208,24 +253,29 @@ class Tally:
         return sum(self.counts.values())
 
     def add(self, row: int, result: RowResult, changed_at: dt.datetime | None = None) -> None:
-        if result.outcome.applied:
-            status = RowStatus.APPLIED
-            if changed_at and (self.latest_change_at is None or changed_at > self.latest_change_at):
-                self.latest_change_at = changed_at
-        elif result.outcome == Outcome.REJECTED:
-            status = RowStatus.REJECTED
-        else:
-            status = RowStatus.UNCHANGED
+        status = _status(result.outcome)
+        if status == RowStatus.APPLIED:
+            self.saw_change(changed_at)
         self.counts[status] += 1
         if status == RowStatus.APPLIED and not self.every_row:
             return
-        entry = {"row": row, "status": str(status), "outcome": str(result.outcome)}
-        entry.update(
-            (name, value)
-            for name in ("key", "field", "code", "message")
-            if (value := getattr(result, name))
-        )
-        self.keep(entry)
+        self.keep(_entry(row, status, result))
+
+    def add_written(self, written: Written) -> None:
+        """A chunk a set-based writer applied: its counts, and the rows it listed (every
+        row when this batch reports every row, else those not applied)."""
+        for outcome, count in written.counts.items():
+            self.counts[_status(outcome)] += count
+        for result in written.listed:
+            status = _status(result.outcome)
+            if self.every_row or status != RowStatus.APPLIED:
+                self.keep(_entry(result.index, status, result))
+        self.saw_change(written.latest_change_at)
+
+    def saw_change(self, changed_at: dt.datetime | None) -> None:
+        """Note the ERP's time of an applied change: the latest is the message's."""
+        if changed_at and (self.latest_change_at is None or changed_at > self.latest_change_at):
+            self.latest_change_at = changed_at
 
     def reject_invalid(self, row: int, raw: Any, error: ValidationError) -> None:
         errors = [
@@ -326,68 +376,98 @@ def _apply(message: InboundMessage, feed: Feed) -> Tally:
     total = message.rows_total or 0
     tally = Tally(total)
     source = f"ERP message {message.message_id}"[:100]
-    chunks = _chunks(rows_of(message), feed.chunk_rows)
-    if not message.atomic:
-        offset = 0
-        for chunk in chunks:
-            with transaction.atomic():
-                _apply_chunk(feed, chunk, offset, source, message.message_id, tally)
-            offset += len(chunk)
-            InboundMessage.objects.filter(pk=message.pk).update(
-                progress_at=timezone.now(),
-                rows_done=tally.done,
-                applied=tally.counts[RowStatus.APPLIED],
-                unchanged=tally.counts[RowStatus.UNCHANGED],
-                rejected=tally.counts[RowStatus.REJECTED],
-            )
-        return tally
-    try:
-        with transaction.atomic():
-            offset = 0
+    # The next chunk is read and validated (Python work) on a thread while the database
+    # applies this one, so the two overlap instead of taking turns.
+    chunks = ahead(_checked(feed, _chunks(rows_of(message), feed.chunk_rows)))
+    with closing(chunks):
+        if not message.atomic:
             for chunk in chunks:
-                _apply_chunk(feed, chunk, offset, source, message.message_id, tally)
-                offset += len(chunk)
-            if tally.counts[RowStatus.REJECTED]:
-                raise _AtomicBatchRejected
-    except _AtomicBatchRejected:
-        tally.refuse_all(total)
+                with transaction.atomic():
+                    _apply_chunk(feed, chunk, source, message.message_id, tally)
+                InboundMessage.objects.filter(pk=message.pk).update(
+                    progress_at=timezone.now(),
+                    rows_done=tally.done,
+                    applied=tally.counts[RowStatus.APPLIED],
+                    unchanged=tally.counts[RowStatus.UNCHANGED],
+                    rejected=tally.counts[RowStatus.REJECTED],
+                )
+            return tally
+        try:
+            with transaction.atomic():
+                for chunk in chunks:
+                    _apply_chunk(feed, chunk, source, message.message_id, tally)
+                if tally.counts[RowStatus.REJECTED]:
+                    raise _AtomicBatchRejected
+        except _AtomicBatchRejected:
+            tally.refuse_all(total)
     return tally
 
 
 def _chunks(rows: Iterator[Any], size: int) -> Iterator[tuple[Any, ...]]:
-    while chunk := tuple(islice(rows, size)):
+    """Chunks of ``size`` rows, the first a tenth of that: the database starts on it while
+    the next, full chunk is read and validated."""
+    first = max(1, size // 10)
+    while chunk := tuple(islice(rows, first or size)):
+        first = 0
         yield chunk
 
 
-def _apply_chunk(
-    feed: Feed,
-    chunk: tuple[Any, ...],
-    offset: int,
-    source: str,
-    reference: str,
-    tally: Tally,
-) -> None:
+@dataclass
+class _Checked:
+    """A chunk of rows validated against its feed's row schema: the valid rows with their
+    positions in the batch, and the invalid ones with their errors."""
+
     valid: list[SyncRow]
     positions: range | list[int]
+    invalid: list[tuple[int, Any, ValidationError]]
+
+
+def _checked(feed: Feed, chunks: Iterator[tuple[Any, ...]]) -> Iterator[_Checked]:
+    offset = 0
+    for chunk in chunks:
+        yield _check(feed, chunk, offset)
+        offset += len(chunk)
+
+
+def _check(feed: Feed, chunk: tuple[Any, ...], offset: int) -> _Checked:
     try:
         # The whole chunk in one call: most chunks are all valid, and one call costs far
         # less than one per row.
         valid = _chunk_schema(feed.row).validate_python(chunk)
-        positions = range(offset, offset + len(chunk))
+        return _Checked(valid, range(offset, offset + len(chunk)), [])
     except ValidationError:
-        valid, positions = [], []
+        checked = _Checked([], [], [])
         for position, raw in enumerate(chunk, start=offset):
             try:
-                valid.append(feed.row.model_validate(raw))
+                checked.valid.append(feed.row.model_validate(raw))
             except ValidationError as error:
-                tally.reject_invalid(position, raw, error)
+                checked.invalid.append((position, raw, error))
             else:
-                positions.append(position)
-    if not valid:
+                checked.positions.append(position)  # type: ignore[union-attr]
+        return checked
+
+
+def _apply_chunk(feed: Feed, chunk: _Checked, source: str, reference: str, tally: Tally) -> None:
+    for position, raw, error in chunk.invalid:
+        tally.reject_invalid(position, raw, error)
+    if not chunk.valid:
         return
+    valid, positions = chunk.valid, chunk.positions
+    if feed.lane is not None:
+        written = fastlane.apply(
+            feed.lane,
+            valid,
+            positions,
+            source=source,
+            reference=reference,
+            now=timezone.now(),
+            every_row=tally.every_row,
+        )
+        if written is not None:
+            tally.add_written(written)
+            return
     for result in feed.apply(valid, source, reference):
-        row = valid[result.index]
-        tally.add(positions[result.index], result, row.erp_changed_at)
+        tally.add(positions[result.index], result, valid[result.index].erp_changed_at)
 
 
 @cache

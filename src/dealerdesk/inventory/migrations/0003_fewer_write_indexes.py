@@ -4,17 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
-def _fillfactor(value: str):  # type: ignore[no-untyped-def]
-    """Stock rows are updated in place all day (ERP levels, reservations) and no update
-    changes an indexed column: free room in each page lets PostgreSQL keep the new row
-    version on the same page (a HOT update) without touching the indexes."""
-
-    def run(apps, schema_editor):  # type: ignore[no-untyped-def]
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(f"ALTER TABLE inventory_stocklevel SET ({value})")
-
-    return run
+from dealerdesk.core.db import fillfactor
 
 
 class Migration(migrations.Migration):
@@ -45,5 +35,5 @@ class Migration(migrations.Migration):
             model_name='stockmovement',
             index=models.Index(fields=['reference'], name='movement_reference'),
         ),
-        migrations.RunPython(_fillfactor("fillfactor = 80"), _fillfactor("fillfactor = 100")),
+        migrations.RunPython(fillfactor("inventory_stocklevel", 80), fillfactor("inventory_stocklevel", 100)),
     ]

@@ -3,16 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-
-def _fillfactor(value: str):  # type: ignore[no-untyped-def]
-    """The ERP rewrites prices all day and no update changes an indexed column: free room
-    in each page lets PostgreSQL keep the new row version on the same page (HOT)."""
-
-    def run(apps, schema_editor):  # type: ignore[no-untyped-def]
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(f"ALTER TABLE pricing_price SET ({value})")
-
-    return run
+from dealerdesk.core.db import fillfactor
 
 
 class Migration(migrations.Migration):
@@ -32,5 +23,5 @@ class Migration(migrations.Migration):
             name='product',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='prices', to='catalog.product'),
         ),
-        migrations.RunPython(_fillfactor("fillfactor = 80"), _fillfactor("fillfactor = 100")),
+        migrations.RunPython(fillfactor("pricing_price", 80), fillfactor("pricing_price", 100)),
     ]

@@ -80,6 +80,15 @@ def test_an_older_change_is_stale_even_after_an_unchanged_newer_one(shop):  # ty
     assert (held.amount, held.erp_version) == (Decimal("120"), 5)
 
 
+def test_a_stale_change_names_the_held_sequence_even_when_it_is_zero(shop):  # type: ignore[no-untyped-def]
+    upsert_prices([change("120", 0)], source="test")
+
+    results = upsert_prices([change("99", 0)], source="test")
+
+    assert outcomes(results) == ["stale"]
+    assert results[0].message == "Older than the change already applied (0); ignored."
+
+
 def test_several_changes_of_one_price_in_a_batch_apply_in_order(shop, world):  # type: ignore[no-untyped-def]
     new_day = dt.date(2027, 5, 1)
 

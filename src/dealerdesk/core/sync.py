@@ -94,3 +94,9 @@ def newer_sql(new: str, old: str) -> str:
         f"WHEN {new}erp_changed_at IS NOT NULL AND {old}erp_changed_at IS NOT NULL "
         f"THEN {new}erp_changed_at > {old}erp_changed_at ELSE TRUE END"
     )
+
+
+def held_stamp(version: int | None, changed_at: dt.datetime | None) -> int | dt.datetime | None:
+    """The stamp a stale row is told it lost to: the held sequence (0 included), else the
+    held change time."""
+    return version if version is not None else changed_at

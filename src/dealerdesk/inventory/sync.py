@@ -31,7 +31,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dealerdesk.catalog.models import Product
-from dealerdesk.core.sync import ErpStamp, Outcome, RowResult
+from dealerdesk.core.sync import ErpStamp, Outcome, RowResult, held_stamp
 from dealerdesk.inventory.availability import ZERO
 from dealerdesk.inventory.models import IncomingStock, StockLevel, Warehouse
 from dealerdesk.inventory.services import MAX_QUANTITY, STEP, IncomingEntry, _schedule
@@ -307,45 +307,57 @@ def _figure(value: Any, *, signed: bool = False) -> Decimal:
 
 
 def _lock(valid: Sequence[tuple[int, Change, Key]]) -> dict[Key, LockedLevel]:
-    """The stock rows of the chunk, locked in primary-key order; rows that do not exist yet
-    are inserted (a concurrent insert of the same row is no conflict) and locked too."""
+    """The stock rows of the chunk, locked in primary-key order. The missing ones are
+    inserted first (a pair another transaction has just inserted is waited for and
+    skipped), then all are locked: the order in which an order's reservation takes them, so
+    neither waits for the other in a circle. Only the rows this chunk inserted count as
+    created."""
     keys = {key for *_, key in valid}
     if not keys:
         return {}
+    inserted = _insert_empty_levels(sorted(keys))
     levels = _select(keys)
-    missing = keys - set(levels)
-    if missing:
-        _insert_empty_levels(sorted(missing))
-        for key, level in _select(missing).items():
-            level.created = level.inserted = True
-            levels[key] = level
+    for key in inserted:
+        levels[key].created = levels[key].inserted = True
     return levels
 
 
-def _insert_empty_levels(keys: Sequence[Key]) -> None:
-    """Stock rows with nothing on hand for these pairs; a pair another transaction has just
-    inserted is skipped (ON CONFLICT DO NOTHING, on both databases)."""
+def _insert_empty_levels(keys: Sequence[Key]) -> set[Key]:
+    """Stock rows with nothing on hand for the pairs that have none; a pair another
+    transaction has just inserted is skipped (ON CONFLICT DO NOTHING, on both databases).
+    Returns the pairs this call inserted."""
     table = connection.ops.quote_name(StockLevel._meta.db_table)
     now = timezone.now()
     columns = "created_at, updated_at, product_id, warehouse_id, on_hand, reserved, safety_stock"
     if connection.vendor == "postgresql":
         sql = (
             f"INSERT INTO {table} ({columns}) "  # noqa: S608 - names only
-            "SELECT %s, %s, product, warehouse, 0, 0, 0 "
+            "SELECT %s, %s, new.product, new.warehouse, 0, 0, 0 "
             "FROM unnest(%s::bigint[], %s::bigint[]) AS new (product, warehouse) "
-            "ON CONFLICT (product_id, warehouse_id) DO NOTHING"
+            f"WHERE NOT EXISTS (SELECT FROM {table} AS level WHERE level.product_id = new.product "
+            "AND level.warehouse_id = new.warehouse) "
+            "ON CONFLICT (product_id, warehouse_id) DO NOTHING RETURNING product_id, warehouse_id"
         )
         params: list[Any] = [now, now, [k[0] for k in keys], [k[1] for k in keys]]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-        return
+            return {(product, warehouse) for product, warehouse in cursor.fetchall()}
+    existing = set(
+        StockLevel.objects.filter(
+            product_id__in={key[0] for key in keys}, warehouse_id__in={key[1] for key in keys}
+        ).values_list("product_id", "warehouse_id")
+    )
+    missing = [key for key in keys if key not in existing]
     adapted = connection.ops.adapt_datetimefield_value(now)
     sql = (
         f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, 0, 0, 0) "  # noqa: S608
         "ON CONFLICT (product_id, warehouse_id) DO NOTHING"
     )
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [(adapted, adapted, p, w) for p, w in keys])
+        cursor.executemany(sql, [(adapted, adapted, p, w) for p, w in missing])
+    # SQLite takes one writer at a time: a pair missing before the insert is taken as this
+    # call's own.
+    return set(missing)
 
 
 LEVEL_COLUMNS = (
@@ -427,7 +439,9 @@ def _merged(entries: Iterable[IncomingEntry]) -> list[IncomingEntry]:
 def _apply_level(row: StockLevelChange, level: LockedLevel, written: AppliedChanges) -> RowResult:
     stamp = row.stamp
     if not stamp.is_newer_than(level.erp_version, level.erp_changed_at):
-        return RowResult.stale(row.index, _key(row), level.erp_version or level.erp_changed_at)
+        return RowResult.stale(
+            row.index, _key(row), held_stamp(level.erp_version, level.erp_changed_at)
+        )
     on_hand, safety, version = level.on_hand, level.safety_stock, level.erp_version
     level.on_hand = _figure(row.on_hand)
     if row.safety_stock is not None:

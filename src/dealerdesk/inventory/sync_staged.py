@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from dealerdesk.catalog.models import Product
 from dealerdesk.core.models import AuditAction, AuditEntry
-from dealerdesk.core.sync import Outcome, RowResult, Written, newer_sql
+from dealerdesk.core.sync import Outcome, RowResult, Written, held_stamp, newer_sql
 from dealerdesk.inventory.choices import StockMovementKind
 from dealerdesk.inventory.models import StockLevel, StockMovement, Warehouse
 from dealerdesk.inventory.services import MAX_QUANTITY
@@ -185,14 +185,11 @@ def _apply_stage(
     with the stamp its stock row holds when stale; ``counts``, when given, takes how many
     rows had each outcome and the ERP time of the latest change applied."""
     stock = connection.ops.quote_name(StockLevel._meta.db_table)
-    # The existing rows first, then the missing ones are inserted (a row another
-    # transaction has just inserted is skipped, then locked with the next query).
-    held, inserted = _lock(cursor, stock), 0
-    if held < rows:
-        inserted = _insert_missing(cursor, stock)
-        if held + inserted < rows:
-            held = _lock(cursor, stock)
-    if held + inserted != rows:
+    # The missing rows are inserted first (a pair another transaction has just inserted is
+    # waited for and skipped), then every row is locked in primary-key order: the order in
+    # which an order's reservation takes them, so neither waits for the other in a circle.
+    _insert_missing(cursor, stock)
+    if _lock(cursor, stock) != rows:
         raise RuntimeError("a stock row of the chunk was deleted while it was being locked")
     cursor.execute(
         _write_statement(stock), {**_params(source, reference, verb), "every": every_row}
@@ -210,23 +207,20 @@ def _apply_stage(
                 ):
                     counts.latest_change_at = changed_at
             continue
-        listed.append((RowResult(index, outcome, key or ""), version or changed_at))
+        listed.append((RowResult(index, outcome, key or ""), held_stamp(version, changed_at)))
     listed.sort(key=lambda each: each[0].index)
     cursor.execute(f"DROP TABLE {STAGE}")
     return listed
 
 
 def _lock(cursor: Any, stock: str) -> int:
-    """Lock the staged pairs' stock rows in primary-key order; how many there are.
-
-    Rows this chunk inserted are its own already. A second call (after a concurrent insert of
-    a pair) locks the rows of the first again, which costs nothing but the read.
-    """
+    """Lock the staged pairs' stock rows in primary-key order; how many there are (the rows
+    this chunk inserted are its own already)."""
     cursor.execute(
         "SELECT count(*) FROM ("  # noqa: S608 - names only
         f"SELECT level.id FROM {stock} AS level JOIN {STAGE} AS s "
         "ON level.product_id = s.product_id AND level.warehouse_id = s.warehouse_id "
-        "WHERE NOT s.inserted ORDER BY level.id FOR UPDATE OF level) AS locked"
+        "ORDER BY level.id FOR UPDATE OF level) AS locked"
     )
     return int(cursor.fetchone()[0])
 

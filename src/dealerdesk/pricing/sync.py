@@ -29,7 +29,7 @@ from dealerdesk.catalog.models import Product
 from dealerdesk.core.batch import serialise, summarise
 from dealerdesk.core.models import AuditAction, AuditEntry
 from dealerdesk.core.money import validate_currency
-from dealerdesk.core.sync import ErpStamp, Outcome, RowResult
+from dealerdesk.core.sync import ErpStamp, Outcome, RowResult, held_stamp
 from dealerdesk.pricing import bulk
 from dealerdesk.pricing.models import Contract, CustomerPrice, Price, PriceType
 from dealerdesk.pricing.sync_staged import AUDIT_VERB, write_prices
@@ -332,7 +332,9 @@ class _Pending:
     def offer(self, index: int, key: str, stamp: ErpStamp, values: dict[str, Any]) -> RowResult:
         known = self.pk is not None or self.rows
         if known and not stamp.is_newer_than(self.stamp.version, self.stamp.changed_at):
-            return RowResult.stale(index, key, self.stamp.version or self.stamp.changed_at)
+            return RowResult.stale(
+                index, key, held_stamp(self.stamp.version, self.stamp.changed_at)
+            )
         same = self.pk is not None and not self.rows and values == self.original
         self.values, self.stamp, self.dirty = values, stamp, True
         if same:

@@ -21,7 +21,7 @@ from django.db import connection
 
 from dealerdesk.catalog.models import Product
 from dealerdesk.core.batch import serialise, summarise_counts
-from dealerdesk.core.sync import Outcome, RowResult, Written, newer_sql
+from dealerdesk.core.sync import Outcome, RowResult, Written, held_stamp, newer_sql
 from dealerdesk.pricing.models import Price, PriceType
 
 if TYPE_CHECKING:
@@ -183,8 +183,11 @@ def _write_stage(
     )
     lost = {index for (index,) in cursor.fetchall()}
     written = Written()
+    # The latest change applied: not that of a row which lost to a newer one.
     cursor.execute(
-        f"SELECT outcome, count(*), max(erp_changed_at) FROM {STAGE} GROUP BY outcome"  # noqa: S608
+        "SELECT outcome, count(*), max(erp_changed_at) FILTER (WHERE NOT idx = ANY(%s)) "  # noqa: S608
+        f"FROM {STAGE} GROUP BY outcome",
+        [list(lost)],
     )
     for code, count, latest in cursor.fetchall():
         kind = _OUTCOMES.get(code, Outcome.CREATED)
@@ -208,7 +211,7 @@ def _write_stage(
             written.counts[Outcome.STALE] += 1
             written.listed.append(RowResult.stale(index, key, None))
         elif kind is Outcome.STALE:
-            written.listed.append(RowResult.stale(index, key, version or changed_at))
+            written.listed.append(RowResult.stale(index, key, held_stamp(version, changed_at)))
         else:
             written.listed.append(RowResult(index, kind, key))
     cursor.execute(f"DROP TABLE {STAGE}")

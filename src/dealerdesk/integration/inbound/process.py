@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from typing import IO, Any
 
 import ijson
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
@@ -48,6 +49,10 @@ FULL_RESULT_ROWS = 1000
 # … and at most this many of those.
 RESULT_ROWS_CAP = 10_000
 MAX_ERROR_CHARS = 300
+# How many times a chunk is taken when PostgreSQL stops it in a deadlock (40P01) or a
+# serialisation conflict (40001) with another transaction.
+CHUNK_ATTEMPTS = 3
+CONFLICTS = {"40P01", "40001"}
 # Rows are flat objects with a few small lists; deeper documents are refused before the row
 # reader (whose path strings grow with depth) sees them.
 MAX_DEPTH = 32
@@ -272,6 +277,16 @@ class Tally:
                 self.keep(_entry(result.index, status, result))
         self.saw_change(written.latest_change_at)
 
+    def snapshot(self) -> tuple[dict[RowStatus, int], list[dict[str, Any]], int, Any]:
+        return dict(self.counts), list(self.rows), self.left_out, self.latest_change_at
+
+    def restore(
+        self, snapshot: tuple[dict[RowStatus, int], list[dict[str, Any]], int, Any]
+    ) -> None:
+        """Back to ``snapshot``: a chunk taken again counts once."""
+        counts, rows, self.left_out, self.latest_change_at = snapshot
+        self.counts, self.rows = dict(counts), list(rows)
+
     def saw_change(self, changed_at: dt.datetime | None) -> None:
         """Note the ERP's time of an applied change: the latest is the message's."""
         if changed_at and (self.latest_change_at is None or changed_at > self.latest_change_at):
@@ -382,8 +397,7 @@ def _apply(message: InboundMessage, feed: Feed) -> Tally:
     with closing(chunks):
         if not message.atomic:
             for chunk in chunks:
-                with transaction.atomic():
-                    _apply_chunk(feed, chunk, source, message.message_id, tally)
+                _apply_chunk_again_on_conflict(feed, chunk, source, message.message_id, tally)
                 InboundMessage.objects.filter(pk=message.pk).update(
                     progress_at=timezone.now(),
                     rows_done=tally.done,
@@ -401,6 +415,31 @@ def _apply(message: InboundMessage, feed: Feed) -> Tally:
         except _AtomicBatchRejected:
             tally.refuse_all(total)
     return tally
+
+
+def _apply_chunk_again_on_conflict(
+    feed: Feed, chunk: _Checked, source: str, reference: str, tally: Tally
+) -> None:
+    """``_apply_chunk`` in its own transaction, taken again (up to ``CHUNK_ATTEMPTS`` in
+    all) when PostgreSQL chose it as the one to stop in a deadlock or a serialisation
+    conflict with another transaction, such as an order reserving the same stock: that is
+    a matter of timing, not of the message, and the chunk's transaction left nothing."""
+    for attempt in range(1, CHUNK_ATTEMPTS + 1):
+        before = tally.snapshot()
+        try:
+            with transaction.atomic():
+                _apply_chunk(feed, chunk, source, reference, tally)
+        except OperationalError as error:
+            code = getattr(error.__cause__, "sqlstate", None)
+            if attempt == CHUNK_ATTEMPTS or code not in CONFLICTS:
+                raise
+            tally.restore(before)
+            logger.warning(
+                "Inbound message %s: a chunk met a conflict (%s), again", reference, code
+            )
+            time.sleep(0.05 * attempt)
+        else:
+            return
 
 
 def _chunks(rows: Iterator[Any], size: int) -> Iterator[tuple[Any, ...]]:

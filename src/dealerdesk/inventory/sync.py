@@ -35,7 +35,7 @@ from dealerdesk.core.sync import ErpStamp, Outcome, RowResult, held_stamp
 from dealerdesk.inventory.availability import ZERO
 from dealerdesk.inventory.models import IncomingStock, StockLevel, Warehouse
 from dealerdesk.inventory.services import MAX_QUANTITY, STEP, IncomingEntry, _schedule
-from dealerdesk.inventory.sync_staged import StagedLevel, write_levels
+from dealerdesk.inventory.sync_staged import StagedLevel, lock_all_or_none, write_levels
 from dealerdesk.inventory.sync_writes import AppliedChanges, LockedLevel, write_chunk
 
 # Rows per chunk. On SQLite 2,000 rows of the UPDATE's seven values stay under its limit of
@@ -307,14 +307,22 @@ def _figure(value: Any, *, signed: bool = False) -> Decimal:
 
 
 def _lock(valid: Sequence[tuple[int, Change, Key]]) -> dict[Key, LockedLevel]:
-    """The stock rows of the chunk, locked in primary-key order. The missing ones are
-    inserted first (a pair another transaction has just inserted is waited for and
-    skipped), then all are locked: the order in which an order's reservation takes them, so
-    neither waits for the other in a circle. Only the rows this chunk inserted count as
-    created."""
+    """The stock rows of the chunk, locked in primary-key order. When some are missing, the
+    locks are let go, the missing ones inserted (a pair another transaction has just
+    inserted is waited for and skipped), then all are locked: the order in which an order's
+    reservation takes them, so neither waits for the other in a circle. Only the rows this
+    chunk inserted count as created."""
     keys = {key for *_, key in valid}
     if not keys:
         return {}
+    found: dict[Key, LockedLevel] = {}
+
+    def lock_all() -> bool:
+        found.update(_select(keys))
+        return len(found) == len(keys)
+
+    if lock_all_or_none(lock_all):
+        return found
     inserted = _insert_empty_levels(sorted(keys))
     levels = _select(keys)
     for key in inserted:

@@ -22,11 +22,11 @@ changes what the ledger does not hold (the safety stock).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dealerdesk.catalog.models import Product
@@ -185,12 +185,13 @@ def _apply_stage(
     with the stamp its stock row holds when stale; ``counts``, when given, takes how many
     rows had each outcome and the ERP time of the latest change applied."""
     stock = connection.ops.quote_name(StockLevel._meta.db_table)
-    # The missing rows are inserted first (a pair another transaction has just inserted is
-    # waited for and skipped), then every row is locked in primary-key order: the order in
-    # which an order's reservation takes them, so neither waits for the other in a circle.
-    _insert_missing(cursor, stock)
-    if _lock(cursor, stock) != rows:
-        raise RuntimeError("a stock row of the chunk was deleted while it was being locked")
+    if not lock_all_or_none(lambda: _lock(cursor, stock) == rows):
+        # Some rows are missing. They are inserted first (a pair another transaction has
+        # just inserted is waited for and skipped), then every row is locked in
+        # primary-key order: the order in which an order's reservation takes them.
+        _insert_missing(cursor, stock)
+        if _lock(cursor, stock) != rows:
+            raise RuntimeError("a stock row of the chunk was deleted while it was being locked")
     cursor.execute(
         _write_statement(stock), {**_params(source, reference, verb), "every": every_row}
     )
@@ -211,6 +212,19 @@ def _apply_stage(
     listed.sort(key=lambda each: each[0].index)
     cursor.execute(f"DROP TABLE {STAGE}")
     return listed
+
+
+def lock_all_or_none(lock: Callable[[], bool]) -> bool:
+    """Run ``lock`` (which locks rows and says whether it found all it wanted) in a
+    savepoint; when it did not, roll the savepoint back, releasing what it locked: a chunk
+    must not hold some stock rows while it waits to insert others, which an order's
+    reservation may be inserting while it waits for one of the rows held."""
+    savepoint = transaction.savepoint()
+    if lock():
+        transaction.savepoint_commit(savepoint)
+        return True
+    transaction.savepoint_rollback(savepoint)
+    return False
 
 
 def _lock(cursor: Any, stock: str) -> int:

@@ -25,7 +25,8 @@ from django_tasks import task
 from PIL import Image, UnidentifiedImageError
 
 from dealerdesk.catalog.models import Product, ProductImage
-from dealerdesk.core import http
+from dealerdesk.core import audit, http
+from dealerdesk.core.models import AuditAction
 
 logger = logging.getLogger(__name__)
 
@@ -128,3 +129,79 @@ def _image_extension(data: bytes) -> str:
     if kind not in FORMATS:
         raise ImageFetchError(f"{kind or 'this'} images are not accepted (JPEG, PNG, GIF, WebP)")
     return FORMATS[kind]
+
+
+# --- images the ERP uploads ----------------------------------------------------------------
+
+UPLOAD_PREFIX = "products/erp-upload/"
+_UPLOAD_KEY = re.compile(r"^products/erp-upload/([0-9a-f]{32})\.[a-z]+$")
+
+
+def uploaded_image_key(name: str) -> str | None:
+    """The content key of an image the ERP uploaded; None for any other."""
+    match = _UPLOAD_KEY.match(name)
+    return match.group(1) if match else None
+
+
+def attach_uploaded_image(
+    product: Product, content: bytes, *, alt_text: str, position: int | None, source: str
+) -> tuple[ProductImage, bool]:
+    """Store an image the ERP uploaded for ``product``: verified by Pillow, at most
+    ``settings.PRODUCT_IMAGE_MAX_BYTES``, named after a hash of its content (so the same
+    image again is the same image: its text and place change, nothing is stored twice).
+    Images the ERP names by URL manage their own files and leave these alone. Returns the
+    image and whether it is new; raises ``ImageFetchError`` naming what is wrong."""
+    limit = int(getattr(settings, "PRODUCT_IMAGE_MAX_BYTES", 5 * 1024 * 1024))
+    if len(content) > limit:
+        raise ImageFetchError(f"larger than {limit} bytes")
+    extension = _image_extension(content)
+    key = hashlib.sha256(content).hexdigest()[:32]
+    with transaction.atomic():
+        images = list(ProductImage.objects.select_for_update().filter(product=product))
+        image = next(
+            (each for each in images if uploaded_image_key(each.image.name or "") == key), None
+        )
+        created = image is None
+        if image is None:
+            image = ProductImage(
+                product=product,
+                image=ContentFile(content, name=f"erp-upload/{key}.{extension}"),
+            )
+        before = {"alt_text": image.alt_text, "sort_order": image.sort_order}
+        image.alt_text = alt_text[:255]
+        if position is not None:
+            image.sort_order = position
+        elif created:
+            image.sort_order = max((each.sort_order for each in images), default=-1) + 1
+        image.save()
+        audit.record(
+            actor=None,
+            instance=image,
+            action=AuditAction.CREATE if created else AuditAction.UPDATE,
+            verb="image uploaded by the ERP",
+            before=None if created else before,
+            after={"alt_text": image.alt_text, "sort_order": image.sort_order},
+            source=source[:100],
+        )
+    return image, created
+
+
+def remove_uploaded_image(product: Product, key: str, *, source: str) -> bool:
+    """Remove the image the ERP uploaded with content key ``key``; False when there is none."""
+    with transaction.atomic():
+        for image in ProductImage.objects.select_for_update().filter(product=product):
+            if uploaded_image_key(image.image.name or "") == key:
+                audit.record(
+                    actor=None,
+                    instance=image,
+                    action=AuditAction.DELETE,
+                    verb="image removed by the ERP",
+                    before={"image": image.image.name},
+                    source=source[:100],
+                )
+                stored, name = image.image.storage, image.image.name or ""
+                image.delete()
+                # The file goes once the row is gone for good.
+                transaction.on_commit(lambda: stored.delete(name))  # noqa: B023 - returns next
+                return True
+    return False

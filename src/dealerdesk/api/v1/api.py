@@ -21,6 +21,7 @@ from dealerdesk.api.v1 import (
     orders,
     pricing,
     sync,
+    sync_images,
     sync_orders,
 )
 from dealerdesk.api.v1.auth import DEALER_AUTH
@@ -96,3 +97,4 @@ api.add_router("/sync", sync.router)
 api.add_router("/sync/client", machine.router)
 api.add_router("/sync/events", events.router)
 api.add_router("/sync/orders", sync_orders.router)
+api.add_router("/sync/products", sync_images.router)

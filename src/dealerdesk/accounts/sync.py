@@ -105,10 +105,8 @@ def _upsert_company(
 ) -> RowResult:
     key = row.external_id
     company = held.get(key)
-    if company is not None and not row.stamp.is_newer_than(
-        company.erp_version, company.erp_changed_at
-    ):
-        return RowResult.stale(index, key, company.erp_version or company.erp_changed_at)
+    if stale := RowResult.stale_against(index, key, row.stamp, company):
+        return stale
     problem = _reference_problem(row, coded)
     if problem:
         return RowResult.rejected(index, key, *problem)
@@ -199,10 +197,8 @@ def set_credit(rows: Sequence[CreditChange], *, source: str) -> list[RowResult]:
                     )
                 )
                 continue
-            if not row.stamp.is_newer_than(company.erp_version, company.erp_changed_at):
-                results.append(
-                    RowResult.stale(index, key, company.erp_version or company.erp_changed_at)
-                )
+            if stale := RowResult.stale_against(index, key, row.stamp, company):
+                results.append(stale)
                 continue
             fields = ["credit_limit", "balance", "credit_currency"]
             before = snapshot(company, fields)

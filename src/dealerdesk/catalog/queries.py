@@ -13,8 +13,10 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import reduce
+from typing import Protocol
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
@@ -616,3 +618,46 @@ def product_detail(scope: CatalogScope, product_id: int) -> ProductDetail | None
         images=list(product.images.all()),
         attributes=list(product.attribute_values.all()),
     )
+
+
+class NamesProduct(Protocol):
+    """A row that names a product by its ERP id or, failing that, its SKU."""
+
+    @property
+    def product(self) -> str | None: ...
+    @property
+    def sku(self) -> str | None: ...
+
+
+def products_named(rows: Iterable[NamesProduct]) -> dict[tuple[str, str], int]:
+    """The ids of the products ``rows`` name, keyed ("product", ERP id) and ("sku", SKU) (a
+    SKU only where the row gives no ERP id), in one query; a name nothing answers to is
+    absent."""
+    rows = list(rows)
+    external_ids = {row.product for row in rows if row.product}
+    skus = {row.sku for row in rows if row.sku and not row.product}
+    if not external_ids and not skus:
+        return {}
+    matches: Iterable[tuple[int, str | None, str]]
+    if connection.vendor == "postgresql":
+        # Two array parameters, not an IN list of thousands of placeholders: the driver
+        # spends longer splitting such a query than the database takes to answer it.
+        table = connection.ops.quote_name(Product._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, external_id, sku FROM {table} "  # noqa: S608 - names only
+                "WHERE external_id = ANY(%s::text[]) OR sku = ANY(%s::text[])",
+                [list(external_ids), list(skus)],
+            )
+            matches = cursor.fetchall()
+    else:
+        matches = Product.objects.filter(
+            Q(external_id__in=external_ids) | Q(sku__in=skus)
+        ).values_list("pk", "external_id", "sku")
+    found: dict[tuple[str, str], int] = {}
+    for pk, external_id, sku in matches:
+        if external_id in external_ids:
+            found["product", external_id] = pk
+        if sku in skus:
+            found["sku", sku] = pk
+    return found

@@ -128,10 +128,8 @@ class _CategoryBatch:
     def _apply(self, index: int, row: CategoryChange, looped: bool) -> RowResult:
         key = row.external_id
         category = self.held.get(key)
-        if category is not None and not row.stamp.is_newer_than(
-            category.erp_version, category.erp_changed_at
-        ):
-            return RowResult.stale(index, key, category.erp_version or category.erp_changed_at)
+        if stale := RowResult.stale_against(index, key, row.stamp, category):
+            return stale
         parent = self.held.get(row.parent) if row.parent else None
         problem = self._parent_problem(row, category, parent, looped)
         if problem:
@@ -287,10 +285,8 @@ class _ProductBatch:
         product, problem = self._product(row)
         if problem:
             return RowResult.rejected(index, key, *problem)
-        if product is not None and not row.stamp.is_newer_than(
-            product.erp_version, product.erp_changed_at
-        ):
-            return RowResult.stale(index, key, product.erp_version or product.erp_changed_at)
+        if stale := RowResult.stale_against(index, key, row.stamp, product):
+            return stale
         created = product is None
         problem = self._missing(row) if created else None
         problem = problem or self._references_problem(row)

@@ -141,3 +141,20 @@ def claimed(
         f"{field}_taken",
         f"The {label} {code} belongs to another {noun} (ERP id {owner}).",
     )
+
+
+def staged_as_sent(cursor: Any, sent: str, stage: str, staged: int, key: str) -> bool:
+    """Whether a set-based writer may apply its chunk: every row of the temporary table
+    ``sent`` made it into ``stage`` (``staged`` rows: none dropped out of the joins that
+    resolve its references), each record once (``key``: the stage's columns naming a
+    record). When not, the stage is dropped and the caller leaves the chunk to the row by
+    row way, which says what is wrong with each row."""
+    cursor.execute(
+        f"SELECT (SELECT count(*) FROM {sent}), "  # noqa: S608 - table and column names only
+        f"(SELECT count(*) FROM (SELECT FROM {stage} GROUP BY {key}) AS records)"
+    )
+    sent_rows, records = cursor.fetchone()
+    if staged == sent_rows == records:
+        return True
+    cursor.execute(f"DROP TABLE {stage}")
+    return False

@@ -14,6 +14,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Outcome(StrEnum):
@@ -61,6 +62,17 @@ class RowResult:
     @classmethod
     def rejected(cls, index: int, key: str, field: str, code: str, message: str) -> RowResult:
         return cls(index, Outcome.REJECTED, key, field, code, message)
+
+    @classmethod
+    def stale_against(
+        cls, index: int, key: str, stamp: ErpStamp, held: Any | None
+    ) -> RowResult | None:
+        """The row's result when its ``stamp`` is not newer than the one ``held`` (a stored
+        record with ``erp_version`` and ``erp_changed_at``; None: nothing is stored): stale,
+        naming the held stamp. None when the change applies."""
+        if held is None or stamp.is_newer_than(held.erp_version, held.erp_changed_at):
+            return None
+        return cls.stale(index, key, held_stamp(held.erp_version, held.erp_changed_at))
 
     @classmethod
     def stale(cls, index: int, key: str, held: int | dt.datetime | None) -> RowResult:

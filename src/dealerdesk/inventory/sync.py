@@ -27,10 +27,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from dealerdesk.catalog.models import Product
+from dealerdesk.catalog.queries import products_named
 from dealerdesk.core.sync import ErpStamp, Outcome, RowResult, held_stamp
 from dealerdesk.inventory.availability import ZERO
 from dealerdesk.inventory.models import IncomingStock, StockLevel, Warehouse
@@ -135,7 +134,7 @@ def _run_chunk(
 ) -> list[RowResult]:
     results: dict[int, RowResult] = {}
     valid: list[tuple[int, Change, Key]] = []
-    products = _products(rows)
+    products = products_named(rows)
     warehouses = dict(
         Warehouse.objects.filter(code__in={row.warehouse for row in rows}).values_list("code", "pk")
     )
@@ -144,7 +143,7 @@ def _run_chunk(
         if problem is not None:
             results[position] = problem
             continue
-        product_id = products[("id", row.product) if row.product else ("sku", row.sku)]
+        product_id = products[("product", row.product) if row.product else ("sku", row.sku)]
         valid.append((position, row, (product_id, warehouses[row.warehouse])))
     with transaction.atomic():
         if apply is _apply_level and _each_level_once(valid):
@@ -202,36 +201,6 @@ def _set_levels_in_postgres(
     return results
 
 
-def _products(rows: Sequence[Change]) -> dict[tuple[str, str], int]:
-    """The chunk's products by ("id", ERP id) and ("sku", SKU), in one query."""
-    ids = {row.product for row in rows if row.product}
-    skus = {row.sku for row in rows if row.sku and not row.product}
-    if not ids and not skus:
-        return {}
-    if connection.vendor == "postgresql":
-        # Two array parameters, not an IN list of thousands of placeholders: the driver
-        # spends longer splitting such a query than the database takes to answer it.
-        table = connection.ops.quote_name(Product._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT id, external_id, sku FROM {table} "  # noqa: S608 - names only
-                "WHERE external_id = ANY(%s::text[]) OR sku = ANY(%s::text[])",
-                [list(ids), list(skus)],
-            )
-            matches: Iterable[tuple[int, str | None, str]] = cursor.fetchall()
-    else:
-        matches = Product.objects.filter(Q(external_id__in=ids) | Q(sku__in=skus)).values_list(
-            "pk", "external_id", "sku"
-        )
-    found: dict[tuple[str, str], int] = {}
-    for pk, external_id, sku in matches:
-        if external_id in ids:
-            found[("id", external_id)] = pk
-        if sku in skus:
-            found[("sku", sku)] = pk
-    return found
-
-
 def _key(row: Change) -> str:
     return f"{row.product or row.sku}/{row.warehouse}"
 
@@ -245,7 +214,7 @@ def _problem(
         return RowResult.rejected(
             index, key, "product", "required", "Name the product by its ERP id or its SKU."
         )
-    if row.product and ("id", row.product) not in products:
+    if row.product and ("product", row.product) not in products:
         return RowResult.rejected(
             index, key, "product", "unknown_product", f"No product has ERP id {row.product!r}."
         )
@@ -446,10 +415,8 @@ def _merged(entries: Iterable[IncomingEntry]) -> list[IncomingEntry]:
 
 def _apply_level(row: StockLevelChange, level: LockedLevel, written: AppliedChanges) -> RowResult:
     stamp = row.stamp
-    if not stamp.is_newer_than(level.erp_version, level.erp_changed_at):
-        return RowResult.stale(
-            row.index, _key(row), held_stamp(level.erp_version, level.erp_changed_at)
-        )
+    if stale := RowResult.stale_against(row.index, _key(row), stamp, level):
+        return stale
     on_hand, safety, version = level.on_hand, level.safety_stock, level.erp_version
     level.on_hand = _figure(row.on_hand)
     if row.safety_stock is not None:
@@ -482,7 +449,7 @@ def _apply_level(row: StockLevelChange, level: LockedLevel, written: AppliedChan
 def _apply_delta(row: StockDeltaChange, level: LockedLevel, written: AppliedChanges) -> RowResult:
     stamp = row.stamp
     if not stamp.is_newer_than(level.erp_level_version, level.erp_level_changed_at):
-        held = level.erp_level_version or level.erp_level_changed_at
+        held = held_stamp(level.erp_level_version, level.erp_level_changed_at)
         return RowResult(
             row.index,
             Outcome.STALE,

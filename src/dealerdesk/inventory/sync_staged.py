@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from dealerdesk.catalog.models import Product
+from dealerdesk.core.batch import staged_as_sent
 from dealerdesk.core.models import AuditAction, AuditEntry
 from dealerdesk.core.sync import Outcome, RowResult, Written, held_stamp, newer_sql
 from dealerdesk.inventory.choices import StockMovementKind
@@ -142,14 +143,7 @@ def write_sent_levels(
             "AND s.safety_stock = round(s.safety_stock, 3)))"
         )
         staged = cursor.rowcount
-        cursor.execute(
-            f"SELECT (SELECT count(*) FROM {sent}), "  # noqa: S608
-            f"(SELECT count(*) FROM (SELECT FROM {STAGE} GROUP BY product_id, warehouse_id) "
-            "AS pairs)"
-        )
-        (sent_rows, pairs) = cursor.fetchone()
-        if staged != sent_rows or pairs != staged:
-            cursor.execute(f"DROP TABLE {STAGE}")
+        if not staged_as_sent(cursor, sent, STAGE, staged, "product_id, warehouse_id"):
             return None
         written = Written()
         listed = _apply_stage(

@@ -85,10 +85,8 @@ def _upsert(
     warehouse, taken = batch.claimed(by_id, by_code, key, row.code, noun="warehouse")
     if taken is not None:
         return RowResult.rejected(index, key, *taken)
-    if warehouse is not None and not row.stamp.is_newer_than(
-        warehouse.erp_version, warehouse.erp_changed_at
-    ):
-        return RowResult.stale(index, key, warehouse.erp_version or warehouse.erp_changed_at)
+    if stale := RowResult.stale_against(index, key, row.stamp, warehouse):
+        return stale
     if row.region and row.region not in regions:
         return RowResult.rejected(
             index, key, "region", "unknown_region", f"No region with the code {row.region!r}."

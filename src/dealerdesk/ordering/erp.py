@@ -188,8 +188,8 @@ def _apply_status(
             f"{len(matches)} orders have the ERP number {key!r}; name the order by its number.",
         )
     order = matches[0]
-    if not row.stamp.is_newer_than(order.erp_version, order.erp_changed_at):
-        return RowResult.stale(row.index, key, order.erp_version or order.erp_changed_at)
+    if stale := RowResult.stale_against(row.index, key, row.stamp, order):
+        return stale
     erp_number = printable(row.erp_number).strip()[:64]
     note = printable(row.note).strip()[:MAX_NOTE]
     before = {"status": order.status, "erp_number": order.erp_number}

@@ -25,7 +25,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from dealerdesk.accounts.models import Company
-from dealerdesk.catalog.models import Product
+from dealerdesk.catalog.queries import products_named
 from dealerdesk.core.batch import serialise, summarise
 from dealerdesk.core.models import AuditAction, AuditEntry
 from dealerdesk.core.money import validate_currency
@@ -136,7 +136,7 @@ def upsert_prices(rows: Sequence[PriceInput], *, source: str) -> list[RowResult]
     """
     with transaction.atomic():
         serialise("prices")
-        products = _products(rows)
+        products = products_named(rows)
         types = {t.code: t for t in PriceType.objects.filter(code__in={r.price_type for r in rows})}
         now = timezone.now()
         results: list[RowResult | None] = [None] * len(rows)
@@ -202,7 +202,7 @@ def upsert_customer_prices(rows: Sequence[CustomerPriceChange], *, source: str) 
     one result per row, with the same ordering rule as :func:`upsert_prices`."""
     with transaction.atomic():
         serialise("customer-prices")
-        products = _products(rows)
+        products = products_named(rows)
         companies = dict(
             Company.objects.filter(
                 bulk.any_of(Company, external_id={r.company for r in rows})
@@ -375,22 +375,6 @@ def _settle(
         RowResult.stale(result.index, result.key, None) if result.index in lost else result
         for result in results
     ]
-
-
-def _products(rows: Sequence[PriceInput | CustomerPriceChange]) -> dict[tuple[str, str], int]:
-    """Products the rows name, keyed ("product", ERP id) and ("sku", SKU): one query."""
-    external_ids = {r.product for r in rows if r.product}
-    skus = {r.sku for r in rows if r.sku and not r.product}
-    found: dict[tuple[str, str], int] = {}
-    if not external_ids and not skus:
-        return found
-    query = Product.objects.filter(bulk.any_of(Product, external_id=external_ids, sku=skus))
-    for pk, external_id, sku in query.values_list("pk", "external_id", "sku"):
-        if external_id in external_ids:
-            found["product", external_id] = pk
-        if sku in skus:
-            found["sku", sku] = pk
-    return found
 
 
 def _product_for(

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection
 
 from dealerdesk.catalog.models import Product
-from dealerdesk.core.batch import serialise, summarise_counts
+from dealerdesk.core.batch import serialise, staged_as_sent, summarise_counts
 from dealerdesk.core.sync import Outcome, RowResult, Written, held_stamp, newer_sql
 from dealerdesk.pricing.models import Price, PriceType
 
@@ -123,14 +123,9 @@ def write_sent_prices(
             # An amount as stored: not negative, ten digits before the point, four after.
             f"AND s.amount >= 0 AND s.amount < {AMOUNT_LIMIT} AND s.amount = round(s.amount, 4)"
         )
-        staged = cursor.rowcount
-        cursor.execute(
-            f"SELECT (SELECT count(*) FROM {sent}), (SELECT count(*) FROM (SELECT "  # noqa: S608
-            f"FROM {STAGE} GROUP BY product_id, price_type_id, valid_from) AS prices)"
-        )
-        (sent_rows, distinct) = cursor.fetchone()
-        if staged != sent_rows or distinct != staged:
-            cursor.execute(f"DROP TABLE {STAGE}")
+        if not staged_as_sent(
+            cursor, sent, STAGE, cursor.rowcount, "product_id, price_type_id, valid_from"
+        ):
             return None
         written = _write_stage(cursor, now=now, every_row=every_row, held_read=True)
     summarise_counts(Price, written.counts, source, verb=AUDIT_VERB)

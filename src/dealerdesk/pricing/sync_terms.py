@@ -25,7 +25,7 @@ from dealerdesk.catalog.models import Product
 from dealerdesk.core import audit, batch
 from dealerdesk.core.batch import rejection, serialise, snapshot
 from dealerdesk.core.models import AuditAction
-from dealerdesk.core.sync import ErpStamp, Outcome, RowResult
+from dealerdesk.core.sync import ErpStamp, Outcome, RowResult, held_stamp
 from dealerdesk.pricing.choices import VatRegime
 from dealerdesk.pricing.events import PRICING
 from dealerdesk.pricing.models import Contract, Price, PriceType, QuantityBreak
@@ -121,10 +121,8 @@ def _upsert_price_type(
     price_type, taken = batch.claimed(by_id, by_code, key, row.code, noun="price type")
     if taken is not None:
         return RowResult.rejected(index, key, *taken)
-    if price_type is not None and not row.stamp.is_newer_than(
-        price_type.erp_version, price_type.erp_changed_at
-    ):
-        return RowResult.stale(index, key, price_type.erp_version or price_type.erp_changed_at)
+    if stale := RowResult.stale_against(index, key, row.stamp, price_type):
+        return stale
     created = price_type is None
     if price_type is None:
         price_type = PriceType()
@@ -223,10 +221,8 @@ def _upsert_contract(
 ) -> RowResult:
     key = row.external_id
     contract = held.get(key)
-    if contract is not None and not row.stamp.is_newer_than(
-        contract.erp_version, contract.erp_changed_at
-    ):
-        return RowResult.stale(index, key, contract.erp_version or contract.erp_changed_at)
+    if stale := RowResult.stale_against(index, key, row.stamp, contract):
+        return stale
     company = companies.get(row.company)
     if company is None:
         return RowResult.rejected(
@@ -362,7 +358,7 @@ def _replace_table(
     table = (product.pk, company_id, group_id)
     stored = stamps.get(table)
     if stored is not None and not row.stamp.is_newer_than(stored.version, stored.changed_at):
-        return RowResult.stale(index, key, stored.version or stored.changed_at)
+        return RowResult.stale(index, key, held_stamp(stored.version, stored.changed_at))
     audience_rows = Q(company__isnull=True) if company_id is None else Q(company_id=company_id)
     audience_rows &= (
         Q(customer_group__isnull=True) if group_id is None else Q(customer_group_id=group_id)

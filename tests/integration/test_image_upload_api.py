@@ -122,3 +122,21 @@ def test_a_client_without_catalog_write_cannot_upload(machine_for, product) -> N
     assert response.status_code == 403
     assert response.json()["code"] == "missing_scope"
     assert not ProductImage.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "form", [{"position": "-1"}, {"position": "first"}, {"alt_text": "x" * 300}]
+)
+def test_a_bad_form_field_is_422_and_nothing_is_stored(erp, product, form) -> None:  # type: ignore[no-untyped-def]
+    response = upload(erp, picture(), **form)
+
+    assert response.status_code == 422
+    assert response.json()["errors"]
+    assert not ProductImage.objects.exists()
+
+
+def test_a_missing_file_is_422(erp, product) -> None:  # type: ignore[no-untyped-def]
+    response = erp.http.post("/api/v1/sync/products/P-A/images", {"alt_text": "x"}, **erp.headers())
+
+    assert response.status_code == 422
+    assert not ProductImage.objects.exists()

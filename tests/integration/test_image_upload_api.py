@@ -65,6 +65,15 @@ def test_a_second_image_goes_after_the_first(erp, product) -> None:  # type: ign
     ) == [0, 1]
 
 
+def test_an_image_put_first_goes_before_those_already_there(erp, product) -> None:  # type: ignore[no-untyped-def]
+    first = upload(erp, picture("red")).json()["key"]
+    second = upload(erp, picture("green")).json()["key"]
+    front = upload(erp, picture("blue"), position=0).json()["key"]
+
+    names = [image.image.name for image in ProductImage.objects.filter(product=product)]
+    assert [name.rsplit("/", 1)[1].split(".")[0] for name in names] == [front, first, second]
+
+
 def test_what_is_not_an_image_is_refused_and_nothing_is_stored(erp, product) -> None:  # type: ignore[no-untyped-def]
     response = upload(erp, b"%PDF-1.4 not a picture")
 

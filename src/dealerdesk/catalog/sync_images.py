@@ -148,7 +148,8 @@ def attach_uploaded_image(
 ) -> tuple[ProductImage, bool]:
     """Store an image the ERP uploaded for ``product``: verified by Pillow, at most
     ``settings.PRODUCT_IMAGE_MAX_BYTES``, named after a hash of its content (so the same
-    image again is the same image: its text and place change, nothing is stored twice).
+    image again is the same image: its text and place change, nothing is stored twice);
+    ``position`` puts it at that place, before the images that held it.
     Images the ERP names by URL manage their own files and leave these alone. Returns the
     image and whether it is new; raises ``ImageFetchError`` naming what is wrong."""
     limit = int(getattr(settings, "PRODUCT_IMAGE_MAX_BYTES", 5 * 1024 * 1024))
@@ -171,6 +172,12 @@ def attach_uploaded_image(
         image.alt_text = alt_text[:255]
         if position is not None:
             image.sort_order = position
+            # Taking a place moves the images from that place on one further, so the image
+            # is where it was asked to be (the product's other images keep their order).
+            taken = [each for each in images if each is not image and each.sort_order >= position]
+            for each in taken:
+                each.sort_order += 1
+            ProductImage.objects.bulk_update(taken, ["sort_order"])
         elif created:
             image.sort_order = max((each.sort_order for each in images), default=-1) + 1
         image.save()

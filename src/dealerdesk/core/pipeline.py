@@ -1,5 +1,6 @@
 """Reading ahead: the next item of a slow iterator is produced on a thread while the caller
-works on the current one.
+works on the current one; lanes: calls run by turns on a few threads that last, results
+handed back in order; and turns: steps on several threads taken strictly in order.
 
 An import reads and validates a chunk of rows (Python, holding the interpreter) and then
 waits for the database to apply it (the driver releases the interpreter while it waits).
@@ -13,7 +14,9 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, wait
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -82,3 +85,142 @@ class ahead(Generic[T]):
                 continue
             return True
         return False
+
+
+class Lanes(Generic[T]):
+    """Run calls on ``count`` threads by turns (call *k* on lane *k* mod ``count``), each
+    lane one call at a time, and hand their results to ``on_result`` on the caller's
+    thread in the order the calls came in.
+
+    A lane's thread lives as long as the ``Lanes``, so what it opens (a database
+    connection, say) serves each of its calls; ``on_exit`` runs on each thread as it ends,
+    to close that. With one lane, calls run at once on the caller's thread.
+
+    ``submit`` waits while the lane a call goes to is busy with the call before, so at most
+    ``count`` calls are in hand. When a call raises, the calls before it still finish and
+    hand over their results, the calls after it are not run, and ``submit`` or ``drain``
+    raises what it raised.
+    """
+
+    def __init__(
+        self,
+        count: int,
+        on_result: Callable[[T], None],
+        on_exit: Callable[[], None] | None = None,
+    ) -> None:
+        if count < 1:
+            raise ValueError("Lanes needs at least one lane")
+        self.count = count
+        self._on_result = on_result
+        self._submitted = 0
+        self._pending: deque[Future[T]] = deque()
+        self._busy: list[Future[T] | None] = [None] * count
+        self._inboxes: list[queue.Queue[tuple[int, Future[T], Callable[[], T]] | None]] = []
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._first_failed: int | None = None  # the number of the first call that raised
+        if count == 1:
+            return
+        for lane in range(count):
+            inbox: queue.Queue[tuple[int, Future[T], Callable[[], T]] | None] = queue.Queue()
+            thread = threading.Thread(
+                target=self._serve,
+                args=(inbox, on_exit),
+                name=f"dealerdesk-lane-{lane}",
+                daemon=True,
+            )
+            thread.start()
+            self._inboxes.append(inbox)
+            self._threads.append(thread)
+
+    def submit(self, call: Callable[[], T]) -> None:
+        """Start ``call`` on its lane; hand over the results of the calls finished so far."""
+        number = self._submitted
+        self._submitted += 1
+        future: Future[T] = Future()
+        self._pending.append(future)
+        if self.count == 1:
+            self._run(number, future, call)
+        else:
+            lane = number % self.count
+            before = self._busy[lane]
+            if before is not None:
+                wait([before])
+            self._busy[lane] = future
+            self._inboxes[lane].put((number, future, call))
+        self._hand_over()
+
+    def drain(self) -> None:
+        """Wait for every call in hand and hand over their results."""
+        wait(list(self._pending))
+        self._hand_over()
+
+    def close(self) -> None:
+        """End the lanes' threads (each runs ``on_exit``) once their calls have finished."""
+        for inbox in self._inboxes:
+            inbox.put(None)
+        for thread in self._threads:
+            thread.join()
+        self._inboxes, self._threads = [], []
+
+    def _hand_over(self) -> None:
+        while self._pending and self._pending[0].done():
+            result = self._pending.popleft().result()  # raises what the call raised
+            self._on_result(result)
+
+    def _run(self, number: int, future: Future[T], call: Callable[[], T]) -> None:
+        with self._lock:
+            skip = self._first_failed is not None and number > self._first_failed
+        if skip:
+            future.set_exception(RuntimeError("not run: an earlier call failed"))
+            return
+        try:
+            future.set_result(call())
+        except BaseException as error:
+            with self._lock:
+                if self._first_failed is None or number < self._first_failed:
+                    self._first_failed = number
+            future.set_exception(error)
+
+    def _serve(
+        self,
+        inbox: queue.Queue[tuple[int, Future[T], Callable[[], T]] | None],
+        on_exit: Callable[[], None] | None,
+    ) -> None:
+        try:
+            while (work := inbox.get()) is not None:
+                self._run(*work)
+        finally:
+            if on_exit is not None:
+                on_exit()
+
+
+class Turns:
+    """Numbered steps taken strictly in order across threads: ``wait(n)`` returns once
+    every step before *n* is ``done``, and raises :class:`TurnMissed` when one of them
+    ``failed`` instead."""
+
+    def __init__(self) -> None:
+        self._next = 0
+        self._failed = False
+        self._changed = threading.Condition()
+
+    def wait(self, step: int) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._failed or self._next >= step)
+            if self._next < step:
+                raise TurnMissed(f"step {step} not taken: an earlier step failed")
+
+    def done(self, step: int) -> None:
+        with self._changed:
+            self._next = max(self._next, step + 1)
+            self._changed.notify_all()
+
+    def failed(self) -> None:
+        with self._changed:
+            self._failed = True
+            self._changed.notify_all()
+
+
+class TurnMissed(Exception):
+    """A step whose turn never came: a step before it failed."""

@@ -740,7 +740,9 @@ class CommerceLoader:
                     reserved = self._packs(spec, float(on_hand) * rng.uniform(0.05, 0.4))
                 if on_hand and rng.random() < 0.05:
                     safety = spec.pack_multiple * rng.randint(1, 5)
-                stamp = self._row_stamp(f"SL-{warehouse_spec.code}-{number}")
+                # A stock row has no ERP id of its own (the ERP names it by product and
+                # warehouse): the stamp without one.
+                stamp = self._row_stamp(f"SL-{warehouse_spec.code}-{number}")[1:]
                 levels.append((pk, warehouse, on_hand, reserved, safety, *stamp))
                 if rng.random() < 0.10:
                     for _ in range(rng.choice((1, 1, 1, 2))):
@@ -750,7 +752,7 @@ class CommerceLoader:
                         incoming.append((pk, warehouse, quantity, expected, now, now))
         insert_rows(
             StockLevel,
-            ("product", "warehouse", "on_hand", "reserved", "safety_stock", *ROW_STAMP_FIELDS),
+            ("product", "warehouse", "on_hand", "reserved", "safety_stock", *ROW_STAMP_FIELDS[1:]),
             levels,
         )
         insert_rows(

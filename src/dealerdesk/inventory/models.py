@@ -157,6 +157,9 @@ class StockLevel(ErpRecord):
     delta the ERP made up to it (``inventory.sync.apply_stock_deltas``).
     """
 
+    # The ERP names a stock row by its product and warehouse, never by an id of its own: no
+    # ``external_id`` (whose two indexes every new row would write for nothing).
+    external_id = None
     # Found through the (product, warehouse) unique index: one of its own would only slow
     # every stock write.
     product = models.ForeignKey(

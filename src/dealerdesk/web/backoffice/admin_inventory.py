@@ -284,7 +284,7 @@ class StockLevelAdmin(SharedDataAdmin):
             "ERP",
             {
                 "classes": ("collapse",),
-                "fields": ("external_id", "erp_version", "erp_changed_at", "updated_at"),
+                "fields": ("erp_version", "erp_changed_at", "updated_at"),
             },
         ),
     )
@@ -296,7 +296,6 @@ class StockLevelAdmin(SharedDataAdmin):
         readonly: tuple[str, ...] = (
             "reserved",
             "available_figure",
-            "external_id",
             "erp_version",
             "erp_changed_at",
             "updated_at",

@@ -325,6 +325,10 @@ DEALERDESK_INBOUND_SYNC_ROWS = int(os.environ.get("DEALERDESK_INBOUND_SYNC_ROWS"
 # An import that has not got further for this long is taken as stopped (its process died)
 # and queued again from its stored body.
 DEALERDESK_IMPORT_STALL_SECONDS = int(os.environ.get("DEALERDESK_IMPORT_STALL_SECONDS", "300"))
+# A large batch of prices or stock levels is applied in this many lanes side by side on
+# PostgreSQL, each with a database connection of its own (every row about a product in the
+# same lane, in the order sent). 1: one lane, the connection of the import alone.
+DEALERDESK_IMPORT_LANES = int(os.environ.get("DEALERDESK_IMPORT_LANES", "2"))
 # Order documents (an ERP invoice PDF) up to this size.
 DEALERDESK_DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
 # Webhook delivery: seconds between attempts (the last repeats), then dead-lettered after

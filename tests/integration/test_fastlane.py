@@ -655,8 +655,8 @@ def test_a_batch_over_several_chunks_falls_back_only_where_it_must(  # type: ign
     assert all(list(entry[4]) == ["created"] for entry in result.audit)
 
 
-# The stock feed's lane keeps the audit policy of stock: a change of on hand only is in the
-# ledger alone; a new stock row and a change of safety stock are audited too.
+# The stock feed's lane keeps the audit policy of stock: a change of on hand only (a new
+# stock row's first figure too) is in the ledger alone; a change of safety stock is audited.
 STOCK = [
     line({"sku": "CAB-001", "warehouse": "C", "on_hand": "25", "erp_version": 1}),
     line(
@@ -723,11 +723,11 @@ def test_stock_levels_take_the_lane_and_keep_the_audit_policy(  # type: ignore[n
         ("CAB-001", "erp_sync", Decimal(15), Decimal(25), "s-1"),
         ("TOOL-001", "erp_sync", Decimal("5.5"), Decimal("5.5"), "s-1"),
     ]
-    depot, tool = catalog.depot.pk, world.product_b.pk
-    # No entry for CAB-001 (on hand only); CAB-002's safety stock; TOOL-001's new row.
+    depot, cabinet = catalog.depot.pk, world.product_a_child.pk
+    # No entry for CAB-001 (on hand only) nor for TOOL-001's new row (its first figure is in
+    # the ledger); one for CAB-002's safety stock.
     assert [(entry[0], entry[4]) for entry in ordinary["audit"]] == [
         ("update", {"safety_stock": "2.000", "erp_version": 1}),
-        ("create", {"on_hand": "5.500", "safety_stock": "0.000", "erp_version": 1}),
     ]
-    assert ordinary["audit"][1][2] == f"product #{tool} @ warehouse #{depot}: 5.500"
+    assert ordinary["audit"][0][2] == f"product #{cabinet} @ warehouse #{depot}: 10.000"
     assert {entry[5] for entry in ordinary["audit"]} == {"ERP message s-1"}

@@ -28,17 +28,18 @@ def _stopped_once(monkeypatch: pytest.MonkeyPatch, sqlstate: str, times: int = 1
     """Each chunk's first ``times`` attempts apply and are then stopped with ``sqlstate``
     (their transaction rolls back): the retried chunk must count once."""
     calls: list[int] = []
-    real = process._apply_chunk
+    real = process._apply_rows
 
-    def flaky(*args: Any, **kwargs: Any) -> None:
+    def flaky(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
-        real(*args, **kwargs)
+        applied = real(*args, **kwargs)
         if len(calls) <= times:
             error = OperationalError(f"stopped ({sqlstate})")
             error.__cause__ = _Stopped(sqlstate)
             raise error
+        return applied
 
-    monkeypatch.setattr(process, "_apply_chunk", flaky)
+    monkeypatch.setattr(process, "_apply_rows", flaky)
     return calls
 
 

@@ -34,7 +34,7 @@ from dealerdesk.core.sync import ErpStamp, Outcome, RowResult, held_stamp
 from dealerdesk.inventory.availability import ZERO
 from dealerdesk.inventory.models import IncomingStock, StockLevel, Warehouse
 from dealerdesk.inventory.services import MAX_QUANTITY, STEP, IncomingEntry, _schedule
-from dealerdesk.inventory.sync_staged import StagedLevel, lock_all_or_none, write_levels
+from dealerdesk.inventory.sync_staged import StagedLevel, write_levels
 from dealerdesk.inventory.sync_writes import AppliedChanges, LockedLevel, write_chunk
 
 # Rows per chunk. On SQLite 2,000 rows of the UPDATE's seven values stay under its limit of
@@ -83,9 +83,10 @@ def set_stock_levels(
     The batch form of ``services.set_stock_level``: a change older than the one the row holds
     (``ErpStamp.is_newer_than``) is stale; the same figures again are unchanged (the ERP
     sequence still moves on); a given ``incoming`` replaces the schedule of receipts. Every
-    change of on hand writes an ERP_SYNC ledger row with ``reference`` (the message id); an
-    audit entry is written for a new stock row and for a change of what the ledger does not
-    hold (safety stock, receipts). Returns one result per row, in the order given.
+    change of on hand writes an ERP_SYNC ledger row with ``reference`` (the message id), a
+    new row's first figure included; an audit entry is written for a change of what the
+    ledger does not hold (safety stock, receipts). Returns one result per row, in the order
+    given.
     """
     return _run(rows, source=source, reference=reference, apply=_apply_level)
 
@@ -273,6 +274,19 @@ def _quantity(value: Any, *, signed: bool = False) -> Decimal | None:
 def _figure(value: Any, *, signed: bool = False) -> Decimal:
     """A figure ``_problem`` has already accepted, rounded as it is stored."""
     return _quantity(value, signed=signed) or ZERO_FIGURE
+
+
+def lock_all_or_none(lock: Callable[[], bool]) -> bool:
+    """Run ``lock`` (which locks rows and says whether it found all it wanted) in a
+    savepoint; when it did not, roll the savepoint back, releasing what it locked: a chunk
+    must not hold some stock rows while it waits to insert others, which an order's
+    reservation may be inserting while it waits for one of the rows held."""
+    savepoint = transaction.savepoint()
+    if lock():
+        transaction.savepoint_commit(savepoint)
+        return True
+    transaction.savepoint_rollback(savepoint)
+    return False
 
 
 def _lock(valid: Sequence[tuple[int, Change, Key]]) -> dict[Key, LockedLevel]:

@@ -1,10 +1,10 @@
 """Absolute stock levels from the ERP written server-side on PostgreSQL.
 
-A chunk's checked rows are copied once into a temporary table; PostgreSQL inserts the stock
-rows that do not exist yet, locks the chunk's rows in primary-key order (as reservations lock
-them), then judges every row against its locked stock row and writes the new figures, the
-ledger and the audit log in one statement. Python builds no object per stock row, movement
-or audit entry.
+A chunk's checked rows are copied once into a temporary table, each with its stock row where
+it has one; PostgreSQL inserts the stock rows that do not exist yet, then one statement locks
+the chunk's rows in primary-key order (as reservations lock them), judges every row against
+what its stock row holds and writes the new figures, the ledger and the audit log. Python
+builds no object per stock row, movement or audit entry.
 
 ``inventory.sync.set_stock_levels`` takes this way for a chunk of checked rows that sends
 no schedule of receipts and names each product and warehouse at most once; ``write_sent_levels``
@@ -15,8 +15,8 @@ chunk must apply one after the other, which its Python path does). The rules are
 same figures again are unchanged but record the newer stamp; ``reserved`` is never written.
 
 The ledger row (StockMovement, ERP_SYNC, with the message as reference) is the trail of a
-change of on hand; an audit entry is written only where a change creates the stock row or
-changes what the ledger does not hold (the safety stock).
+change of on hand, a new stock row's first figure included; an audit entry is written only
+where a change sets what the ledger does not hold (the safety stock).
 """
 
 from __future__ import annotations
@@ -26,11 +26,12 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from dealerdesk.catalog.models import Product
 from dealerdesk.core.batch import staged_as_sent
+from dealerdesk.core.db import by_index_lookups
 from dealerdesk.core.models import AuditAction, AuditEntry
 from dealerdesk.core.sync import Outcome, RowResult, Written, held_stamp, newer_sql
 from dealerdesk.inventory.choices import StockMovementKind
@@ -77,7 +78,7 @@ AUDIT_CREATED = (
 STAGE_TABLE = (
     f"CREATE TEMPORARY TABLE {STAGE} (idx integer, product_id bigint, warehouse_id bigint, "
     "on_hand numeric, safety_stock numeric, erp_version bigint, erp_changed_at timestamptz, "
-    "inserted boolean NOT NULL DEFAULT false, key text) ON COMMIT DROP"
+    "inserted boolean NOT NULL DEFAULT false, key text, level_id bigint) ON COMMIT DROP"
 )
 # The levels as the ERP sent them, typed, that ``write_sent_levels`` reads.
 SENT_COLUMNS = (
@@ -102,6 +103,7 @@ def write_levels(
         ) as copy:
             for level in levels:
                 copy.write_row(level)
+        _find_stock_rows(cursor)
         written = _apply_stage(
             cursor, len(levels), source=source, reference=reference, verb=verb, every_row=True
         )
@@ -109,7 +111,13 @@ def write_levels(
 
 
 def write_sent_levels(
-    sent: str, *, source: str, reference: str, verb: str, every_row: bool
+    sent: str,
+    *,
+    source: str,
+    reference: str,
+    verb: str,
+    every_row: bool,
+    ready: Callable[[], None] | None = None,
 ) -> Written | None:
     """Apply stock levels as the ERP sent them, already typed in the temporary table
     ``sent`` (columns as ``SENT_COLUMNS``), when every row can apply as sent: each names a
@@ -117,20 +125,23 @@ def write_sent_levels(
     negative, below the limit, at most three places), and each pair once. Returns what
     became of the rows (indexed as ``idx``; every row listed when ``every_row``), or None,
     having changed nothing, when a row cannot apply: the caller then applies the rows one
-    by one, which says why."""
+    by one, which says why. ``ready``, when given, is called once the rows are resolved
+    and staged, before a stock row is touched."""
     quote = connection.ops.quote_name
     products = quote(Product._meta.db_table)
     warehouses = quote(Warehouse._meta.db_table)
+    stock = quote(StockLevel._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(STAGE_TABLE)
         # Figures to three places, as stored; rows naming an unknown product or warehouse
-        # drop out of the joins and the count says so.
+        # drop out of the joins and the count says so. Each row's stock row, where there is
+        # one, is found here as well (it is locked later, in primary-key order).
         cursor.execute(
-            f"INSERT INTO {STAGE} (idx, product_id, warehouse_id, on_hand, safety_stock, "  # noqa: S608
-            "erp_version, erp_changed_at, key) "
-            "SELECT s.idx, coalesce(by_id.id, by_sku.id), w.id, round(s.on_hand, 3), "
-            "round(s.safety_stock, 3), s.erp_version, s.erp_changed_at, "
-            "coalesce(s.product, s.sku) || '/' || s.warehouse "
+            "WITH resolved AS ("  # noqa: S608
+            "SELECT s.idx, coalesce(by_id.id, by_sku.id) AS product_id, w.id AS warehouse_id, "
+            "round(s.on_hand, 3) AS on_hand, round(s.safety_stock, 3) AS safety_stock, "
+            "s.erp_version, s.erp_changed_at, "
+            "coalesce(s.product, s.sku) || '/' || s.warehouse AS key "
             f"FROM {sent} AS s JOIN {warehouses} AS w ON w.code = s.warehouse "
             f"LEFT JOIN {products} AS by_id ON by_id.external_id = s.product "
             f"LEFT JOIN {products} AS by_sku ON s.product IS NULL AND by_sku.sku = s.sku "
@@ -140,11 +151,21 @@ def write_sent_levels(
             f"AND s.on_hand >= 0 AND s.on_hand < {MAX_QUANTITY} "
             "AND s.on_hand = round(s.on_hand, 3) AND (s.safety_stock IS NULL "
             f"OR (s.safety_stock >= 0 AND s.safety_stock < {MAX_QUANTITY} "
-            "AND s.safety_stock = round(s.safety_stock, 3)))"
+            "AND s.safety_stock = round(s.safety_stock, 3)))) "
+            f"INSERT INTO {STAGE} (idx, product_id, warehouse_id, on_hand, safety_stock, "
+            "erp_version, erp_changed_at, key, level_id) "
+            "SELECT r.idx, r.product_id, r.warehouse_id, r.on_hand, r.safety_stock, "
+            "r.erp_version, r.erp_changed_at, r.key, level.id FROM resolved AS r "
+            f"LEFT JOIN {stock} AS level "
+            "ON level.product_id = r.product_id AND level.warehouse_id = r.warehouse_id"
         )
         staged = cursor.rowcount
         if not staged_as_sent(cursor, sent, STAGE, staged, "product_id, warehouse_id"):
             return None
+        # Staging only read; the stock rows are written (and a missing one inserted) from
+        # here on.
+        if ready is not None:
+            ready()
         written = Written()
         listed = _apply_stage(
             cursor,
@@ -179,20 +200,27 @@ def _apply_stage(
     with the stamp its stock row holds when stale; ``counts``, when given, takes how many
     rows had each outcome and the ERP time of the latest change applied."""
     stock = connection.ops.quote_name(StockLevel._meta.db_table)
-    if not lock_all_or_none(lambda: _lock(cursor, stock) == rows):
-        # Some rows are missing. They are inserted first (a pair another transaction has
-        # just inserted is waited for and skipped), then every row is locked in
-        # primary-key order: the order in which an order's reservation takes them.
+    cursor.execute(f"SELECT EXISTS (SELECT FROM {STAGE} WHERE level_id IS NULL)")  # noqa: S608
+    if cursor.fetchone()[0]:
+        # Some pairs have no stock row yet. They are inserted before any row is locked (a
+        # pair another transaction has just inserted is waited for, then found): a chunk
+        # must not hold some stock rows while it waits to insert others, which an order's
+        # reservation may be inserting while it waits for one of the rows held.
         _insert_missing(cursor, stock)
-        if _lock(cursor, stock) != rows:
-            raise RuntimeError("a stock row of the chunk was deleted while it was being locked")
-    cursor.execute(
-        _write_statement(stock), {**_params(source, reference, verb), "every": every_row}
-    )
+        _find_stock_rows(cursor)
+    # The write statement locks the rows in primary-key order (the order in which an
+    # order's reservation takes them) and judges each against what its row holds then.
+    with by_index_lookups(cursor):  # each staged row finds its stock row by primary key
+        cursor.execute(
+            _write_statement(stock), {**_params(source, reference, verb), "every": every_row}
+        )
+        answers = cursor.fetchall()
     listed: list[tuple[RowResult, int | dt.datetime | None]] = []
-    for index, key, code, version, changed_at in cursor.fetchall():
+    judged = 0
+    for index, key, code, version, changed_at in answers:
         outcome = _OUTCOMES[code]
         if index is None:  # the count of an outcome, with the latest change time
+            judged += version
             if counts is not None:
                 counts.counts[outcome] += version
                 if (
@@ -203,34 +231,22 @@ def _apply_stage(
                     counts.latest_change_at = changed_at
             continue
         listed.append((RowResult(index, outcome, key or ""), held_stamp(version, changed_at)))
+    if judged != rows:
+        # The transaction rolls back: nothing of the chunk stays.
+        raise RuntimeError("a stock row of the chunk was deleted while it was being written")
     listed.sort(key=lambda each: each[0].index)
     cursor.execute(f"DROP TABLE {STAGE}")
     return listed
 
 
-def lock_all_or_none(lock: Callable[[], bool]) -> bool:
-    """Run ``lock`` (which locks rows and says whether it found all it wanted) in a
-    savepoint; when it did not, roll the savepoint back, releasing what it locked: a chunk
-    must not hold some stock rows while it waits to insert others, which an order's
-    reservation may be inserting while it waits for one of the rows held."""
-    savepoint = transaction.savepoint()
-    if lock():
-        transaction.savepoint_commit(savepoint)
-        return True
-    transaction.savepoint_rollback(savepoint)
-    return False
-
-
-def _lock(cursor: Any, stock: str) -> int:
-    """Lock the staged pairs' stock rows in primary-key order; how many there are (the rows
-    this chunk inserted are its own already)."""
+def _find_stock_rows(cursor: Any) -> None:
+    """Note the stock row of each staged pair that has one (not locked yet)."""
+    stock = connection.ops.quote_name(StockLevel._meta.db_table)
     cursor.execute(
-        "SELECT count(*) FROM ("  # noqa: S608 - names only
-        f"SELECT level.id FROM {stock} AS level JOIN {STAGE} AS s "
-        "ON level.product_id = s.product_id AND level.warehouse_id = s.warehouse_id "
-        "ORDER BY level.id FOR UPDATE OF level) AS locked"
+        f"UPDATE {STAGE} AS s SET level_id = level.id FROM {stock} AS level "  # noqa: S608
+        "WHERE s.level_id IS NULL AND level.product_id = s.product_id "
+        "AND level.warehouse_id = s.warehouse_id"
     )
-    return int(cursor.fetchone()[0])
 
 
 def _insert_missing(cursor: Any, stock: str) -> int:
@@ -241,10 +257,10 @@ def _insert_missing(cursor: Any, stock: str) -> int:
         f"WITH made AS (INSERT INTO {stock} (created_at, updated_at, product_id, "  # noqa: S608
         "warehouse_id, on_hand, reserved, safety_stock) "
         f"SELECT %(now)s, %(now)s, s.product_id, s.warehouse_id, 0, 0, 0 FROM {STAGE} AS s "
-        f"WHERE NOT EXISTS (SELECT FROM {stock} AS level WHERE level.product_id = s.product_id "
-        "AND level.warehouse_id = s.warehouse_id) ORDER BY s.product_id, s.warehouse_id "
-        "ON CONFLICT (product_id, warehouse_id) DO NOTHING RETURNING product_id, warehouse_id) "
-        f"UPDATE {STAGE} AS s SET inserted = true FROM made "
+        "WHERE s.level_id IS NULL ORDER BY s.product_id, s.warehouse_id "
+        "ON CONFLICT (product_id, warehouse_id) DO NOTHING "
+        "RETURNING id, product_id, warehouse_id) "
+        f"UPDATE {STAGE} AS s SET inserted = true, level_id = made.id FROM made "
         "WHERE s.product_id = made.product_id AND s.warehouse_id = made.warehouse_id",
         {"now": now},
     )
@@ -255,8 +271,9 @@ def _write_statement(stock: str) -> str:
     """Judge every staged row against its locked stock row, write the applied ones with their
     ledger rows and audit entries, and answer what became of each row.
 
-    The rows are locked by this transaction, so what the statement reads is what they hold.
-    Ledger rows and audit entries go in ordered by their indexes' keys (product and
+    The statement locks the rows first, in primary-key order, and reads what each holds once
+    locked (a row another transaction changed meanwhile is read as it changed). Ledger rows
+    and audit entries go in ordered by their indexes' keys (product and
     warehouse; object id), so that consecutive rows land on the same index pages.
     """
     ledger = connection.ops.quote_name(StockMovement._meta.db_table)
@@ -284,8 +301,8 @@ def _write_statement(stock: str) -> str:
                    coalesce(s.erp_version, level.erp_level_version) AS new_level_version,
                    coalesce(s.erp_changed_at, level.erp_level_changed_at)
                        AS new_level_changed_at
-            FROM {STAGE} AS s JOIN {stock} AS level
-                ON level.product_id = s.product_id AND level.warehouse_id = s.warehouse_id
+            FROM {STAGE} AS s JOIN {stock} AS level ON level.id = s.level_id
+            ORDER BY level.id FOR UPDATE OF level
         ),
         applied AS MATERIALIZED (SELECT * FROM judged WHERE NOT stale),
         updated AS (
@@ -312,7 +329,7 @@ def _write_statement(stock: str) -> str:
                    CASE WHEN NOT inserted THEN {AUDIT_BEFORE} END,
                    CASE WHEN inserted THEN {AUDIT_CREATED} ELSE {AUDIT_AFTER} END,
                    %(source)s
-            FROM applied WHERE inserted OR new_safety_stock <> held_safety_stock
+            FROM applied WHERE new_safety_stock <> held_safety_stock
             ORDER BY level_id::text
         ),
         -- A row inserted for a change that turned out stale goes again, unless a

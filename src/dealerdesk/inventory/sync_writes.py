@@ -1,5 +1,5 @@
 """Writing a chunk of ERP stock changes: the stock rows, their ledger and the audit log
-(for what the ledger does not hold: a new stock row, safety stock, receipts on the way).
+(for what the ledger does not hold: safety stock, receipts on the way).
 
 ``inventory.sync`` decides, row by row, what each change does to its locked stock row and
 notes every applied change here as a plain tuple (``AppliedChanges``); ``write_chunk`` then
@@ -188,11 +188,11 @@ AUDIT_CREATED = (
 )
 
 
-# Which changes get an audit entry: the ledger row is the trail of a change of on hand, so
-# only a new stock row and what the ledger does not hold (safety stock, the receipts on the
-# way) are audited.
+# Which changes get an audit entry: the ledger row is the trail of a change of on hand (a new
+# stock row's first figure included; the chunk's audit entry counts the rows created), so
+# only what the ledger does not hold (safety stock, the receipts on the way) is audited.
 AUDITED = (
-    "(created OR safety_before IS DISTINCT FROM safety_after "
+    "(safety_before IS DISTINCT FROM safety_after "
     "OR incoming_before IS DISTINCT FROM incoming_after)"
 )
 
@@ -308,15 +308,14 @@ def _write_in_sqlite(touched: Sequence[LockedLevel], written: AppliedChanges) ->
 
 
 def _audited(change: tuple[Any, ...]) -> bool:
-    """``AUDITED`` in Python: a new stock row, or a change the ledger does not hold."""
-    created, safety_before, safety, incoming_before, incoming = (
-        change[3],
+    """``AUDITED`` in Python: a change the ledger does not hold."""
+    safety_before, safety, incoming_before, incoming = (
         change[9],
         change[10],
         change[13],
         change[14],
     )
-    return bool(created) or safety_before != safety or incoming_before != incoming
+    return safety_before != safety or incoming_before != incoming
 
 
 def _audit(change: tuple[Any, ...], source: str) -> tuple[Any, ...]:

@@ -14,7 +14,7 @@ row as it is then, so an older change never overwrites a newer one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
@@ -83,7 +83,12 @@ def write_prices(
 
 
 def write_sent_prices(
-    sent: str, *, source: str, now: dt.datetime, every_row: bool
+    sent: str,
+    *,
+    source: str,
+    now: dt.datetime,
+    every_row: bool,
+    ready: Callable[[], None] | None = None,
 ) -> Written | None:
     """Apply prices as the ERP sent them, already typed in the temporary table ``sent``
     (columns as ``SENT_COLUMNS``), when every row can apply as sent: each names a known
@@ -92,10 +97,12 @@ def write_sent_prices(
     digits before the point and four after), and each price once. Returns what became of the rows
     (indexed as ``idx``; every row listed when ``every_row``), or None, having changed
     nothing, when a row cannot apply: the caller then applies the rows one by one, which
-    says why.
+    says why. ``ready``, when given, is called first: staging reads the prices held.
     """
     products = connection.ops.quote_name(Product._meta.db_table)
     types = connection.ops.quote_name(PriceType._meta.db_table)
+    if ready is not None:
+        ready()
     with connection.cursor() as cursor:
         serialise("prices")
         cursor.execute(STAGE_TABLE)

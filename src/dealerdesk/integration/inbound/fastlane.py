@@ -29,11 +29,15 @@ from django.db import DataError, connection, transaction
 from dealerdesk.core.sync import Written
 
 SENT = "_dealerdesk_sent_rows"
+# Memory for each sort and intermediate result of a chunk's statements (a chunk of 25,000
+# rows needs a few MB per step; PostgreSQL's default is 4 MB).
+BULK_WORK_MEM = "64MB"
 
 # (the sent table, typed as the lane's columns; the message's source; its reference; the
-# time; whether to list every row) -> what became of the rows, or None when the writer
+# time; whether to list every row; what to call before the first stored record is read to
+# be written, once the rows are staged) -> what became of the rows, or None when the writer
 # declines the chunk.
-Writer = Callable[[str, str, str, dt.datetime, bool], "Written | None"]
+Writer = Callable[[str, str, str, dt.datetime, bool, Callable[[], None]], "Written | None"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,10 @@ class Lane:
     columns: str
     write: Writer
     takes: Callable[[Sequence[Any]], bool] | None = None  # None: every chunk
+
+
+def _go() -> None:
+    """Nothing to wait for."""
 
 
 class _Declined(Exception):
@@ -61,15 +69,21 @@ def apply(
     reference: str,
     now: dt.datetime,
     every_row: bool,
+    before_write: Callable[[], None] | None = None,
 ) -> Written | None:
     """Apply the validated ``rows`` (``positions``: each one's place in the batch) by the
     fast lane, or change nothing and return None. The rows listed are every row when
-    ``every_row``, else those not applied."""
+    ``every_row``, else those not applied. ``before_write``, when given, is called once the
+    rows are in the database and before the writer reads a stored record to write it (a
+    writer may resolve references first)."""
     if connection.vendor != "postgresql" or not rows or (lane.takes and not lane.takes(rows)):
         return None
     values = attrgetter(*lane.fields)
     try:
         with transaction.atomic(), connection.cursor() as cursor:
+            # The chunk's rows pass through a few sorts and intermediate results: in memory,
+            # not in temporary files (for this transaction only).
+            cursor.execute(f"SET LOCAL work_mem = '{BULK_WORK_MEM}'")
             cursor.execute(f"CREATE TEMPORARY TABLE {SENT} ({lane.columns}) ON COMMIT DROP")
             # COPY goes to the driver's own cursor: its errors are made Django's here.
             with (
@@ -79,7 +93,7 @@ def apply(
                 for position, row in zip(positions, rows, strict=True):
                     copy.write_row((position, *values(row)))
             cursor.execute(f"ANALYZE {SENT}")  # a temporary table has no statistics otherwise
-            written = lane.write(SENT, source, reference, now, every_row)
+            written = lane.write(SENT, source, reference, now, every_row, before_write or _go)
             if written is None:
                 raise _Declined
             cursor.execute(f"DROP TABLE {SENT}")

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Self, TypeVar
+from typing import IO, Any, Self, TypeVar
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -47,25 +49,57 @@ from dealerdesk.pricing.sync import (
 from dealerdesk.pricing.sync_staged import SENT_COLUMNS as PRICE_COLUMNS
 from dealerdesk.pricing.sync_staged import write_sent_prices
 
+# The validation context key saying that the rows' text was checked at the source.
+TEXT_STORABLE = "text_storable"
+# In JSON text, NUL and the UTF-16 surrogates can only be written as escapes: a raw NUL is
+# not JSON, and no UTF-8 encodes a surrogate. A document without these escapes (a pair of
+# surrogates, an emoji say, matches as well) holds neither in any string.
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+_SCAN_BLOCK = 1 << 20
+
+
+def json_text_storable(stream: IO[bytes]) -> bool:
+    """Whether no string of the JSON in ``stream`` can hold NUL or a lone surrogate: the
+    per-row check (``SyncRow._storable_text``) can then be skipped. Reads the stream."""
+    tail = b""
+    while block := stream.read(_SCAN_BLOCK):
+        if _UNSTORABLE_ESCAPE.search(tail + block):
+            return False
+        tail = (tail + block)[-5:]  # an escape cut by the block's end: matched with the next
+    return True
+
+
+def _bad_text(text: str) -> bool:
+    """Whether ``text`` holds what no database stores as text: NUL, or a lone surrogate."""
+    if "\x00" in text:
+        return True
+    if text.isascii():  # the common case, decided without encoding
+        return False
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return True
+    return False
+
 
 def _unstorable(value: Any, path: str) -> str | None:
-    """The path of the first string in ``value`` (keys too) that cannot be stored, else None."""
+    """The path of the first string in ``value`` (keys too) that cannot be stored, else None.
+
+    Every row of a bulk feed passes here: a row's plain fields are looked at in the loop,
+    and only nested objects and lists cost a call of their own."""
     if isinstance(value, str):
-        if "\x00" in value:
-            return path
-        try:
-            value.encode()
-        except UnicodeEncodeError:
-            return path
-        return None
+        return path if _bad_text(value) else None
     if isinstance(value, dict):
         for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
-            if _unstorable(key, "") is not None:
+            if isinstance(key, str) and _bad_text(key):
                 return ""
-            found = _unstorable(item, where)
-            if found is not None:
-                return found
+            if isinstance(item, str):
+                if _bad_text(item):
+                    return f"{path}.{key}" if path else str(key)
+            elif isinstance(item, (dict, list)):
+                found = _unstorable(item, f"{path}.{key}" if path else str(key))
+                if found is not None:
+                    return found
     elif isinstance(value, list):
         for position, item in enumerate(value):
             found = _unstorable(item, f"{path}.{position}")
@@ -89,9 +123,13 @@ class SyncRow(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _storable_text(cls, data: Any) -> Any:
+    def _storable_text(cls, data: Any, info: ValidationInfo) -> Any:
         """Text no database stores is refused here, naming the field: NUL (PostgreSQL
-        refuses it) and lone UTF-16 surrogates (no UTF-8 for them), at any depth."""
+        refuses it) and lone UTF-16 surrogates (no UTF-8 for them), at any depth. Skipped
+        when the caller has seen the JSON the rows came from and it cannot hold either
+        (``TEXT_STORABLE`` in the context; see ``json_text_storable``)."""
+        if info.context and info.context.get(TEXT_STORABLE):
+            return data
         found = _unstorable(data, "")
         if found is not None:
             raise PydanticCustomError(
@@ -329,8 +367,8 @@ PRICE_LANE = Lane(
         "erp_changed_at",
     ),
     columns=PRICE_COLUMNS,
-    write=lambda sent, source, _reference, now, every_row: write_sent_prices(
-        sent, source=source, now=now, every_row=every_row
+    write=lambda sent, source, _reference, now, every_row, ready: write_sent_prices(
+        sent, source=source, now=now, every_row=every_row, ready=ready
     ),
 )
 # A row that sends the receipts on the way takes the ordinary way.
@@ -345,8 +383,13 @@ STOCK_LANE = Lane(
         "erp_changed_at",
     ),
     columns=STOCK_COLUMNS,
-    write=lambda sent, source, reference, _now, every_row: write_sent_levels(
-        sent, source=source, reference=reference, verb=VERB_SET, every_row=every_row
+    write=lambda sent, source, reference, _now, every_row, ready: write_sent_levels(
+        sent,
+        source=source,
+        reference=reference,
+        verb=VERB_SET,
+        every_row=every_row,
+        ready=ready,
     ),
     takes=lambda rows: all(row.incoming is None for row in rows),
 )

@@ -14,17 +14,17 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
 from itertools import islice
 from typing import IO, Any
 
 import ijson
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
@@ -32,13 +32,20 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic_core import from_json
 
 from dealerdesk.core.audit import record
-from dealerdesk.core.pipeline import ahead
+from dealerdesk.core.pipeline import Lanes, Turns, ahead
 from dealerdesk.core.sync import Outcome, RowResult, Written
 from dealerdesk.core.text import printable
 from dealerdesk.integration.choices import InboundStatus, RowStatus
 from dealerdesk.integration.inbound import fastlane
 from dealerdesk.integration.inbound.errors import MessageRefused
-from dealerdesk.integration.inbound.feeds import FEEDS, Feed, SyncRow, row_key
+from dealerdesk.integration.inbound.feeds import (
+    FEEDS,
+    TEXT_STORABLE,
+    Feed,
+    SyncRow,
+    json_text_storable,
+    row_key,
+)
 from dealerdesk.integration.models import InboundMessage
 
 logger = logging.getLogger(__name__)
@@ -53,6 +60,8 @@ MAX_ERROR_CHARS = 300
 # serialisation conflict (40001) with another transaction.
 CHUNK_ATTEMPTS = 3
 CONFLICTS = {"40P01", "40001"}
+# Rows validated in one call (see ``_check``).
+VALIDATE_ROWS = 1000
 # Rows are flat objects with a few small lists; deeper documents are refused before the row
 # reader (whose path strings grow with depth) sees them.
 MAX_DEPTH = 32
@@ -266,6 +275,17 @@ class Tally:
             return
         self.keep(_entry(row, status, result))
 
+    def add_applied(self, applied: Applied) -> None:
+        if isinstance(applied, Written):
+            self.add_written(applied)
+            return
+        for row, result, changed_at in applied:
+            self.add(row, result, changed_at)
+
+    def reject_all_invalid(self, invalid: list[tuple[int, Any, ValidationError]]) -> None:
+        for position, raw, error in invalid:
+            self.reject_invalid(position, raw, error)
+
     def add_written(self, written: Written) -> None:
         """A chunk a set-based writer applied: its counts, and the rows it listed (every
         row when this batch reports every row, else those not applied)."""
@@ -276,16 +296,6 @@ class Tally:
             if self.every_row or status != RowStatus.APPLIED:
                 self.keep(_entry(result.index, status, result))
         self.saw_change(written.latest_change_at)
-
-    def snapshot(self) -> tuple[dict[RowStatus, int], list[dict[str, Any]], int, Any]:
-        return dict(self.counts), list(self.rows), self.left_out, self.latest_change_at
-
-    def restore(
-        self, snapshot: tuple[dict[RowStatus, int], list[dict[str, Any]], int, Any]
-    ) -> None:
-        """Back to ``snapshot``: a chunk taken again counts once."""
-        counts, rows, self.left_out, self.latest_change_at = snapshot
-        self.counts, self.rows = dict(counts), list(rows)
 
     def saw_change(self, changed_at: dt.datetime | None) -> None:
         """Note the ERP's time of an applied change: the latest is the message's."""
@@ -391,25 +401,23 @@ def _apply(message: InboundMessage, feed: Feed) -> Tally:
     total = message.rows_total or 0
     tally = Tally(total)
     source = f"ERP message {message.message_id}"[:100]
+    # A body whose JSON cannot hold unstorable text (most do not) spares each row that check.
+    with message.body.open("rb") as stream:
+        context = {TEXT_STORABLE: True} if json_text_storable(stream) else None
     # The next chunk is read and validated (Python work) on a thread while the database
     # applies this one, so the two overlap instead of taking turns.
-    chunks = ahead(_checked(feed, _chunks(rows_of(message), feed.chunk_rows)))
+    chunks = ahead(_checked(feed, _chunks(rows_of(message), feed.chunk_rows), context))
+    batch = _Batch(feed, source, message.message_id, tally.every_row)
     with closing(chunks):
         if not message.atomic:
-            for chunk in chunks:
-                _apply_chunk_again_on_conflict(feed, chunk, source, message.message_id, tally)
-                InboundMessage.objects.filter(pk=message.pk).update(
-                    progress_at=timezone.now(),
-                    rows_done=tally.done,
-                    applied=tally.counts[RowStatus.APPLIED],
-                    unchanged=tally.counts[RowStatus.UNCHANGED],
-                    rejected=tally.counts[RowStatus.REJECTED],
-                )
+            _apply_in_lanes(message, batch, chunks, tally)
             return tally
         try:
             with transaction.atomic():
                 for chunk in chunks:
-                    _apply_chunk(feed, chunk, source, message.message_id, tally)
+                    tally.reject_all_invalid(chunk.invalid)
+                    if chunk.valid:
+                        tally.add_applied(_apply_rows(batch, chunk))
                 if tally.counts[RowStatus.REJECTED]:
                     raise _AtomicBatchRejected
         except _AtomicBatchRejected:
@@ -417,38 +425,116 @@ def _apply(message: InboundMessage, feed: Feed) -> Tally:
     return tally
 
 
-def _apply_chunk_again_on_conflict(
-    feed: Feed, chunk: _Checked, source: str, reference: str, tally: Tally
+@dataclass(frozen=True)
+class _Batch:
+    """What every chunk of a batch is applied with."""
+
+    feed: Feed
+    source: str
+    reference: str  # the message id
+    every_row: bool  # whether each row's result is listed
+
+
+def _apply_in_lanes(
+    message: InboundMessage, batch: _Batch, chunks: Iterator[_Checked], tally: Tally
 ) -> None:
-    """``_apply_chunk`` in its own transaction, taken again (up to ``CHUNK_ATTEMPTS`` in
+    """Apply the chunks of a batch that is not all-or-nothing, each in its own transaction,
+    saving progress as they finish.
+
+    The chunks go to the lanes by turns, so that one chunk is copied to the database and
+    staged while the chunk before is written. The writes themselves are taken strictly in
+    the order of the chunks, each once the chunk before has committed: a record's changes
+    apply in the order sent."""
+    turns = Turns()
+
+    def count(applied: Applied) -> None:
+        tally.add_applied(applied)
+        save_progress()
+
+    def save_progress() -> None:
+        InboundMessage.objects.filter(pk=message.pk).update(
+            progress_at=timezone.now(),
+            rows_done=tally.done,
+            applied=tally.counts[RowStatus.APPLIED],
+            unchanged=tally.counts[RowStatus.UNCHANGED],
+            rejected=tally.counts[RowStatus.REJECTED],
+        )
+
+    with closing(_lanes(batch.feed, message.rows_total or 0, count)) as lanes:
+        step = 0
+        for chunk in chunks:
+            tally.reject_all_invalid(chunk.invalid)
+            if not chunk.valid:
+                save_progress()
+                continue
+            lanes.submit(partial(_apply_rows_in_turn, turns, step, batch, chunk))
+            step += 1
+        lanes.drain()
+    save_progress()
+
+
+def _lanes(feed: Feed, rows: int, on_result: Callable[[Applied], None]) -> Lanes[Applied]:
+    """The lanes a batch of ``rows`` rows of ``feed`` is applied in: on PostgreSQL,
+    ``DEALERDESK_IMPORT_LANES`` for a feed with a fast lane and a batch of more than one
+    chunk; else one. Each lane has a database connection of its own, which cannot see a
+    transaction the caller has open: inside one, the batch takes one lane, the caller's
+    connection."""
+    count = 1
+    if (
+        feed.lane is not None
+        and rows > _first_chunk_rows(feed.chunk_rows)
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    ):
+        count = max(1, settings.DEALERDESK_IMPORT_LANES)
+    return Lanes(count, on_result, on_exit=connections.close_all)
+
+
+def _apply_rows_in_turn(turns: Turns, step: int, batch: _Batch, chunk: _Checked) -> Applied:
+    """``_apply_rows_again_on_conflict`` as step ``step`` of the batch: it writes once the
+    step before has committed, and lets the step after write once it has."""
+    try:
+        applied = _apply_rows_again_on_conflict(batch, chunk, partial(turns.wait, step))
+    except BaseException:
+        turns.failed()
+        raise
+    turns.done(step)
+    return applied
+
+
+def _apply_rows_again_on_conflict(
+    batch: _Batch, chunk: _Checked, wait_turn: Callable[[], None] | None = None
+) -> Applied:
+    """``_apply_rows`` in its own transaction, taken again (up to ``CHUNK_ATTEMPTS`` in
     all) when PostgreSQL chose it as the one to stop in a deadlock or a serialisation
     conflict with another transaction, such as an order reserving the same stock: that is
-    a matter of timing, not of the message, and the chunk's transaction left nothing."""
+    a matter of timing, not of the message, and the transaction left nothing."""
     for attempt in range(1, CHUNK_ATTEMPTS + 1):
-        before = tally.snapshot()
         try:
             with transaction.atomic():
-                _apply_chunk(feed, chunk, source, reference, tally)
+                return _apply_rows(batch, chunk, wait_turn)
         except OperationalError as error:
             code = getattr(error.__cause__, "sqlstate", None)
             if attempt == CHUNK_ATTEMPTS or code not in CONFLICTS:
                 raise
-            tally.restore(before)
             logger.warning(
-                "Inbound message %s: a chunk met a conflict (%s), again", reference, code
+                "Inbound message %s: a chunk met a conflict (%s), again", batch.reference, code
             )
             time.sleep(0.05 * attempt)
-        else:
-            return
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _chunks(rows: Iterator[Any], size: int) -> Iterator[tuple[Any, ...]]:
     """Chunks of ``size`` rows, the first a tenth of that: the database starts on it while
     the next, full chunk is read and validated."""
-    first = max(1, size // 10)
+    first = _first_chunk_rows(size)
     while chunk := tuple(islice(rows, first or size)):
         first = 0
         yield chunk
+
+
+def _first_chunk_rows(size: int) -> int:
+    return max(1, size // 10)
 
 
 @dataclass
@@ -461,52 +547,73 @@ class _Checked:
     invalid: list[tuple[int, Any, ValidationError]]
 
 
-def _checked(feed: Feed, chunks: Iterator[tuple[Any, ...]]) -> Iterator[_Checked]:
+def _checked(
+    feed: Feed, chunks: Iterator[tuple[Any, ...]], context: dict[str, Any] | None
+) -> Iterator[_Checked]:
     offset = 0
     for chunk in chunks:
-        yield _check(feed, chunk, offset)
+        yield _check(feed, chunk, offset, context)
         offset += len(chunk)
 
 
-def _check(feed: Feed, chunk: tuple[Any, ...], offset: int) -> _Checked:
-    try:
-        # The whole chunk in one call: most chunks are all valid, and one call costs far
-        # less than one per row.
-        valid = _chunk_schema(feed.row).validate_python(chunk)
-        return _Checked(valid, range(offset, offset + len(chunk)), [])
-    except ValidationError:
-        checked = _Checked([], [], [])
-        for position, raw in enumerate(chunk, start=offset):
-            try:
-                checked.valid.append(feed.row.model_validate(raw))
-            except ValidationError as error:
-                checked.invalid.append((position, raw, error))
-            else:
-                checked.positions.append(position)  # type: ignore[union-attr]
-        return checked
+def _check(
+    feed: Feed, chunk: tuple[Any, ...], offset: int, context: dict[str, Any] | None
+) -> _Checked:
+    schema = _chunk_schema(feed.row)
+    checked = _Checked([], range(offset, offset + len(chunk)), [])
+    for start in range(0, len(chunk), VALIDATE_ROWS):
+        rows = chunk[start : start + VALIDATE_ROWS]
+        try:
+            # A slice of rows in one call: most are all valid, and one call costs far less
+            # than one per row. The call holds the interpreter throughout, so it is kept
+            # short: the thread applying the chunk before waits for it after each statement.
+            checked.valid.extend(schema.validate_python(rows, context=context))
+        except ValidationError:
+            if isinstance(checked.positions, range):  # the rows so far were all valid
+                checked.positions = list(range(offset, offset + start))
+            for position, raw in enumerate(rows, start=offset + start):
+                try:
+                    checked.valid.append(feed.row.model_validate(raw, context=context))
+                except ValidationError as error:
+                    checked.invalid.append((position, raw, error))
+                else:
+                    checked.positions.append(position)
+        else:
+            if not isinstance(checked.positions, range):
+                checked.positions.extend(range(offset + start, offset + start + len(rows)))
+    return checked
 
 
-def _apply_chunk(feed: Feed, chunk: _Checked, source: str, reference: str, tally: Tally) -> None:
-    for position, raw, error in chunk.invalid:
-        tally.reject_invalid(position, raw, error)
-    if not chunk.valid:
-        return
-    valid, positions = chunk.valid, chunk.positions
+# What became of rows applied together: the counts and listed rows of a set-based writer,
+# or each row's result (by position) with the ERP time of its change.
+Applied = Written | list[tuple[int, RowResult, dt.datetime | None]]
+
+
+def _apply_rows(
+    batch: _Batch, chunk: _Checked, wait_turn: Callable[[], None] | None = None
+) -> Applied:
+    """Apply a chunk's valid rows inside the caller's transaction; ``wait_turn``, when
+    given, is called before anything is written."""
+    feed, valid, positions = batch.feed, chunk.valid, chunk.positions
     if feed.lane is not None:
         written = fastlane.apply(
             feed.lane,
             valid,
             positions,
-            source=source,
-            reference=reference,
+            source=batch.source,
+            reference=batch.reference,
             now=timezone.now(),
-            every_row=tally.every_row,
+            every_row=batch.every_row,
+            before_write=wait_turn,
         )
         if written is not None:
-            tally.add_written(written)
-            return
-    for result in feed.apply(valid, source, reference):
-        tally.add(positions[result.index], result, valid[result.index].erp_changed_at)
+            return written
+    if wait_turn is not None:
+        wait_turn()
+    return [
+        (positions[result.index], result, valid[result.index].erp_changed_at)
+        for result in feed.apply(valid, batch.source, batch.reference)
+    ]
 
 
 @cache

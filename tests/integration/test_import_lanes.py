@@ -1,0 +1,243 @@
+"""A large batch of stock levels or prices on PostgreSQL goes through two lanes, each with a
+database connection of its own: one chunk is copied and staged while the chunk before is
+written. The writes keep the order of the chunks, so the batch is answered and stored as in
+one lane, row for row, whatever the rows (a record changed in several chunks, equal stamps,
+a chunk that goes the ordinary way). A chunk that fails stops the batch where it failed, and
+the lanes leave no connection behind."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from dealerdesk.integration.inbound import fastlane, process
+from dealerdesk.integration.inbound.feeds import FEEDS
+from dealerdesk.inventory.models import StockLevel, StockMovement, Warehouse
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("postgres_only"),
+]
+
+NDJSON = "application/x-ndjson"
+
+
+def level(sku: str, on_hand: int, version: int, **extra: Any) -> dict[str, Any]:
+    return {"sku": sku, "on_hand": str(on_hand), "erp_version": version, **extra}
+
+
+# Chunks of 3 rows after a first chunk of one (see ``small_chunks``).
+ROWS = [
+    level("CAB-001", 11, 1),
+    level("CAB-002", 12, 1),
+    level("TOOL-001", 5, 1),  # creates the stock row
+    level("CAB-001", 13, 3),
+    level("CAB-001", 14, 2),  # stale: version 3 is held
+    level("TOOL-001", 6, 2),
+    level("CAB-002", 15, 2),
+    level("CAB-002", 16, 2),  # stale: the same version, applied one chunk before
+    {"product": "P-NONE", "on_hand": "1", "erp_version": 1},  # its chunk goes the ordinary way
+    level("CAB-001", 17, 4),
+    level("TOOL-001", 7, 3),
+    level("CAB-002", 18, 3),
+    level("TOOL-001", 8, 4),  # the same record twice in a chunk: the ordinary way
+]
+
+
+@pytest.fixture
+def depots(shop, world) -> dict[str, Warehouse]:  # type: ignore[no-untyped-def]
+    """Two warehouses holding the same: 10 of CAB-001 and of CAB-002, no row for TOOL-001."""
+    made = {}
+    for code in ("ONE", "TWO"):
+        depot = Warehouse.objects.create(code=code, name=f"Depot {code}")
+        for product in (world.product_a, world.product_a_child):
+            StockLevel.objects.create(product=product, warehouse=depot, on_hand=Decimal(10))
+        made[code] = depot
+    return made
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(FEEDS, "stock", replace(FEEDS["stock"], chunk_rows=3))
+
+
+@pytest.fixture
+def slow_first_lane(monkeypatch: pytest.MonkeyPatch, small_chunks: None) -> None:
+    """The first lane's writer takes its time: were the writes not kept in order, the second
+    lane would write the next chunk first."""
+    feed = FEEDS["stock"]
+    assert feed.lane is not None
+    write = feed.lane.write
+
+    def slow(*args: Any) -> Any:
+        if threading.current_thread().name == "dealerdesk-lane-0":
+            time.sleep(0.2)
+        return write(*args)
+
+    monkeypatch.setitem(FEEDS, "stock", replace(feed, lane=replace(feed.lane, write=slow)))
+
+
+@pytest.fixture
+def lanes_seen(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The thread each chunk tried the fast lane on."""
+    seen: list[str] = []
+    real = fastlane.apply
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fastlane, "apply", spy)
+    return seen
+
+
+def send(erp: Any, warehouse: str, key: str, rows: list[dict[str, Any]] = ROWS) -> Any:
+    body = "".join(f"{json.dumps(row | {'warehouse': warehouse})}\n" for row in rows)
+    return erp.post("/api/v1/sync/stock", body.encode(), NDJSON, HTTP_IDEMPOTENCY_KEY=key)
+
+
+def answered(response: Any) -> list[tuple[Any, ...]]:
+    body = response.json()
+    return [
+        (row["row"], row["status"], row["outcome"], row.get("code"), row["key"].split("/")[0])
+        for row in body["rows"]
+    ]
+
+
+def held(depot: Warehouse) -> dict[str, tuple[Decimal, int | None]]:
+    return {
+        sku: (on_hand, version)
+        for sku, on_hand, version in StockLevel.objects.filter(warehouse=depot).values_list(
+            "product__sku", "on_hand", "erp_version"
+        )
+    }
+
+
+def ledger(depot: Warehouse) -> list[tuple[str, Decimal, Decimal]]:
+    return list(
+        StockMovement.objects.filter(warehouse=depot)
+        .order_by("id")
+        .values_list("product__sku", "on_hand_delta", "on_hand_after")
+    )
+
+
+def test_a_batch_in_two_lanes_is_answered_and_stored_as_in_one(  # type: ignore[no-untyped-def]
+    erp, depots, slow_first_lane, lanes_seen, settings
+) -> None:
+    settings.DEALERDESK_IMPORT_LANES = 1
+    one = send(erp, "ONE", "lanes-1")
+    in_one_lane = list(lanes_seen)
+    lanes_seen.clear()
+    settings.DEALERDESK_IMPORT_LANES = 2
+    two = send(erp, "TWO", "lanes-2")
+
+    assert one.status_code == two.status_code == 200, (one.content, two.content)
+    assert set(in_one_lane) == {threading.current_thread().name}
+    assert set(lanes_seen) == {"dealerdesk-lane-0", "dealerdesk-lane-1"}
+    assert answered(two) == answered(one)
+    assert [(row[0], row[2]) for row in answered(two)] == [
+        (0, "updated"),
+        (1, "updated"),
+        (2, "created"),
+        (3, "updated"),
+        (4, "stale"),
+        (5, "updated"),
+        (6, "updated"),
+        (7, "stale"),
+        (8, "rejected"),
+        (9, "updated"),
+        (10, "updated"),
+        (11, "updated"),
+        (12, "updated"),
+    ]
+    expected = {
+        "CAB-001": (Decimal(17), 4),
+        "CAB-002": (Decimal(18), 3),
+        "TOOL-001": (Decimal(8), 4),
+    }
+    assert held(depots["ONE"]) == held(depots["TWO"]) == expected
+    # Every change of on hand, each record's in the order sent.
+    assert ledger(depots["TWO"]) == ledger(depots["ONE"])
+    assert per_record(ledger(depots["TWO"])) == {
+        "CAB-001": [11, 13, 17],
+        "CAB-002": [12, 15, 18],
+        "TOOL-001": [5, 6, 7, 8],
+    }
+
+
+def per_record(movements: list[tuple[str, Decimal, Decimal]]) -> dict[str, list[Decimal]]:
+    """The figures on hand each stock row went through, in the ledger's order."""
+    figures: dict[str, list[Decimal]] = {}
+    for sku, _delta, after in movements:
+        figures.setdefault(sku, []).append(after)
+    return figures
+
+
+def _connections() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        return int(cursor.fetchone()[0])
+
+
+def _connections_back_to(count: int) -> int:
+    """The other connections to the database once those closed have gone (a server process
+    leaves a moment after its client hangs up); at most two seconds."""
+    deadline = time.monotonic() + 2
+    while (now := _connections()) != count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return now
+
+
+def test_the_lanes_close_their_connections(erp, depots, small_chunks, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DEALERDESK_IMPORT_LANES = 2
+    before = _connections()
+
+    assert send(erp, "TWO", "lanes-closed").status_code == 200
+
+    assert _connections_back_to(before) == before
+
+
+def test_a_chunk_that_fails_stops_the_batch_there(  # type: ignore[no-untyped-def]
+    erp, depots, small_chunks, settings, monkeypatch
+) -> None:
+    settings.DEALERDESK_IMPORT_LANES = 2
+    real = process._apply_rows
+
+    def failing(batch: Any, chunk: Any, *args: Any, **kwargs: Any) -> Any:
+        if 4 in chunk.positions:  # the third chunk: rows 4 to 6
+            raise RuntimeError("disk full")
+        return real(batch, chunk, *args, **kwargs)
+
+    monkeypatch.setattr(process, "_apply_rows", failing)
+    before = _connections()
+
+    response = send(erp, "TWO", "lanes-failed")
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "message_failed"
+    # The chunks before the failed one stay applied; none after it was written.
+    assert held(depots["TWO"]) == {
+        "CAB-001": (Decimal(13), 3),
+        "CAB-002": (Decimal(12), 1),
+        "TOOL-001": (Decimal(5), 1),
+    }
+    assert _connections_back_to(before) == before
+
+
+def test_a_batch_of_one_chunk_takes_no_lane(erp, depots, lanes_seen, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DEALERDESK_IMPORT_LANES = 2
+
+    assert send(erp, "TWO", "one-chunk").status_code == 200
+
+    assert set(lanes_seen) == {threading.current_thread().name}

@@ -181,7 +181,13 @@ def per_record(movements: list[tuple[str, Decimal, Decimal]]) -> dict[str, list[
     return figures
 
 
-def _connections() -> int:
+def _connections_in_use() -> int:
+    """The other database connections this process holds: with the pool (the default on
+    PostgreSQL) those checked out of it, else those open to the database."""
+    pool = getattr(connection, "pool", None)
+    if pool is not None:
+        stats = pool.get_stats()
+        return int(stats["pool_size"] - stats["pool_available"]) - 1  # less this thread's
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
@@ -190,22 +196,32 @@ def _connections() -> int:
         return int(cursor.fetchone()[0])
 
 
-def _connections_back_to(count: int) -> int:
-    """The other connections to the database once those closed have gone (a server process
-    leaves a moment after its client hangs up); at most two seconds."""
+def _in_use_back_to(count: int) -> int:
+    """``_connections_in_use`` once those let go have gone (a server process leaves a
+    moment after its client hangs up); at most two seconds."""
     deadline = time.monotonic() + 2
-    while (now := _connections()) != count and time.monotonic() < deadline:
+    while (now := _connections_in_use()) != count and time.monotonic() < deadline:
         time.sleep(0.05)
     return now
 
 
-def test_the_lanes_close_their_connections(erp, depots, small_chunks, settings) -> None:  # type: ignore[no-untyped-def]
+def _idle_in_transaction() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND state LIKE 'idle in transaction%%'"
+        )
+        return int(cursor.fetchone()[0])
+
+
+def test_the_lanes_let_go_of_their_connections(erp, depots, small_chunks, settings) -> None:  # type: ignore[no-untyped-def]
     settings.DEALERDESK_IMPORT_LANES = 2
-    before = _connections()
+    before = _connections_in_use()
 
     assert send(erp, "TWO", "lanes-closed").status_code == 200
 
-    assert _connections_back_to(before) == before
+    assert _in_use_back_to(before) == before
+    assert _idle_in_transaction() == 0
 
 
 def test_a_chunk_that_fails_stops_the_batch_there(  # type: ignore[no-untyped-def]
@@ -220,7 +236,7 @@ def test_a_chunk_that_fails_stops_the_batch_there(  # type: ignore[no-untyped-de
         return real(batch, chunk, *args, **kwargs)
 
     monkeypatch.setattr(process, "_apply_rows", failing)
-    before = _connections()
+    before = _connections_in_use()
 
     response = send(erp, "TWO", "lanes-failed")
 
@@ -232,7 +248,8 @@ def test_a_chunk_that_fails_stops_the_batch_there(  # type: ignore[no-untyped-de
         "CAB-002": (Decimal(12), 1),
         "TOOL-001": (Decimal(5), 1),
     }
-    assert _connections_back_to(before) == before
+    assert _in_use_back_to(before) == before
+    assert _idle_in_transaction() == 0
 
 
 def test_a_batch_of_one_chunk_takes_no_lane(erp, depots, lanes_seen, settings) -> None:  # type: ignore[no-untyped-def]

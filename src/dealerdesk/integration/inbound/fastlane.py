@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from operator import attrgetter
 from typing import Any
 
@@ -50,6 +51,12 @@ class Lane:
     columns: str
     write: Writer
     takes: Callable[[Sequence[Any]], bool] | None = None  # None: every chunk
+
+
+@cache
+def _types(columns: str) -> list[str]:
+    """The PostgreSQL types of a table's ``columns`` ("name type, …")."""
+    return [column.split()[1] for column in columns.split(",")]
 
 
 def _go() -> None:
@@ -90,6 +97,8 @@ def apply(
                 connection.wrap_database_errors,
                 cursor.cursor.copy(f"COPY {SENT} FROM STDIN") as copy,
             ):
+                # Every value's type said once, not looked up value by value.
+                copy.set_types(_types(lane.columns))
                 for position, row in zip(positions, rows, strict=True):
                     copy.write_row((position, *values(row)))
             cursor.execute(f"ANALYZE {SENT}")  # a temporary table has no statistics otherwise

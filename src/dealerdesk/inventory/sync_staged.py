@@ -1,10 +1,11 @@
 """Absolute stock levels from the ERP written server-side on PostgreSQL.
 
 A chunk's checked rows are copied once into a temporary table, each with its stock row where
-it has one; PostgreSQL inserts the stock rows that do not exist yet, then one statement locks
-the chunk's rows in primary-key order (as reservations lock them), judges every row against
-what its stock row holds and writes the new figures, the ledger and the audit log. Python
-builds no object per stock row, movement or audit entry.
+it has one; PostgreSQL inserts the stock rows that do not exist yet, already holding the
+change that creates them, then one statement locks the chunk's other rows in primary-key
+order (as reservations lock them), judges each against what its stock row holds and writes
+the new figures, the ledger and the audit log. Python builds no object per stock row,
+movement or audit entry.
 
 ``inventory.sync.set_stock_levels`` takes this way for a chunk of checked rows that sends
 no schedule of receipts and names each product and warehouse at most once; ``write_sent_levels``
@@ -195,8 +196,8 @@ def _apply_stage(
     every_row: bool,
     counts: Written | None = None,
 ) -> list[tuple[RowResult, int | dt.datetime | None]]:
-    """Lock (inserting the missing ones) and write the stock rows of the ``rows`` staged
-    rows. Answers what became of every row (``every_row``) or of those not applied, each
+    """Write the stock rows of the ``rows`` staged rows (inserting the missing ones, then
+    locking the others). Answers what became of every row (``every_row``) or of those not applied, each
     with the stamp its stock row holds when stale; ``counts``, when given, takes how many
     rows had each outcome and the ERP time of the latest change applied."""
     stock = connection.ops.quote_name(StockLevel._meta.db_table)
@@ -250,13 +251,18 @@ def _find_stock_rows(cursor: Any) -> None:
 
 
 def _insert_missing(cursor: Any, stock: str) -> int:
-    """Stock rows with nothing on hand for the staged pairs that have none, marked as this
-    chunk's own (their changes create them); how many were inserted."""
+    """Stock rows for the staged pairs that have none, inserted with the figures and stamp
+    their change sets (a row that holds no stamp takes any change) and marked as this
+    chunk's own; how many were inserted. A pair another transaction has just inserted is
+    waited for and left to the write, like any row that was there."""
     now = timezone.now()
     cursor.execute(
         f"WITH made AS (INSERT INTO {stock} (created_at, updated_at, product_id, "  # noqa: S608
-        "warehouse_id, on_hand, reserved, safety_stock) "
-        f"SELECT %(now)s, %(now)s, s.product_id, s.warehouse_id, 0, 0, 0 FROM {STAGE} AS s "
+        "warehouse_id, on_hand, reserved, safety_stock, erp_version, erp_changed_at, "
+        "erp_level_version, erp_level_changed_at) "
+        f"SELECT %(now)s, %(now)s, s.product_id, s.warehouse_id, s.on_hand, 0, "
+        "coalesce(s.safety_stock, 0), s.erp_version, s.erp_changed_at, s.erp_version, "
+        f"s.erp_changed_at FROM {STAGE} AS s "
         "WHERE s.level_id IS NULL ORDER BY s.product_id, s.warehouse_id "
         "ON CONFLICT (product_id, warehouse_id) DO NOTHING "
         "RETURNING id, product_id, warehouse_id) "
@@ -286,7 +292,7 @@ def _write_statement(stock: str) -> str:
         "actor_repr, action, verb, object_type, object_id, object_repr, before, after, source"
     )
     return f"""
-        WITH judged AS MATERIALIZED (
+        WITH locked AS MATERIALIZED (
             SELECT s.idx, s.key, s.inserted, s.erp_changed_at AS sent_changed_at,
                    level.id AS level_id, level.product_id,
                    level.warehouse_id, level.reserved,
@@ -302,8 +308,19 @@ def _write_statement(stock: str) -> str:
                    coalesce(s.erp_changed_at, level.erp_level_changed_at)
                        AS new_level_changed_at
             FROM {STAGE} AS s JOIN {stock} AS level ON level.id = s.level_id
+            WHERE NOT s.inserted
             ORDER BY level.id FOR UPDATE OF level
         ),
+        -- The rows this chunk inserted hold their change already, and no other transaction
+        -- sees them yet: nothing to lock, judge or update; each change created its row.
+        created AS (
+            SELECT s.idx, s.key, s.inserted, s.erp_changed_at, s.level_id, s.product_id,
+                   s.warehouse_id, 0::numeric, 0::numeric, 0::numeric, NULL::bigint,
+                   NULL::timestamptz, false, s.on_hand, coalesce(s.safety_stock, 0),
+                   s.erp_version, s.erp_changed_at, s.erp_version, s.erp_changed_at
+            FROM {STAGE} AS s WHERE s.inserted
+        ),
+        judged AS MATERIALIZED (SELECT * FROM locked UNION ALL SELECT * FROM created),
         applied AS MATERIALIZED (SELECT * FROM judged WHERE NOT stale),
         updated AS (
             UPDATE {stock} SET
@@ -311,7 +328,7 @@ def _write_statement(stock: str) -> str:
                 erp_version = new_erp_version, erp_changed_at = new_erp_changed_at,
                 erp_level_version = new_level_version,
                 erp_level_changed_at = new_level_changed_at, updated_at = %(now)s
-            FROM applied WHERE {stock}.id = applied.level_id
+            FROM applied WHERE {stock}.id = applied.level_id AND NOT applied.inserted
         ),
         ledger AS (
             INSERT INTO {ledger} (created_at, {ledger_columns})
@@ -331,14 +348,6 @@ def _write_statement(stock: str) -> str:
                    %(source)s
             FROM applied WHERE new_safety_stock <> held_safety_stock
             ORDER BY level_id::text
-        ),
-        -- A row inserted for a change that turned out stale goes again, unless a
-        -- reservation holds stock on it (as ``sync_writes.write_chunk`` does; a fresh row
-        -- holds no stamp, so every change beats it).
-        removed AS (
-            DELETE FROM {stock} USING judged
-            WHERE {stock}.id = judged.level_id AND judged.inserted AND judged.stale
-                AND {stock}.reserved = 0
         ),
         outcome AS (
             SELECT idx, key, sent_changed_at,

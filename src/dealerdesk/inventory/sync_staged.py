@@ -197,9 +197,9 @@ def _apply_stage(
     counts: Written | None = None,
 ) -> list[tuple[RowResult, int | dt.datetime | None]]:
     """Write the stock rows of the ``rows`` staged rows (inserting the missing ones, then
-    locking the others). Answers what became of every row (``every_row``) or of those not applied, each
-    with the stamp its stock row holds when stale; ``counts``, when given, takes how many
-    rows had each outcome and the ERP time of the latest change applied."""
+    locking the others). Answers what became of every row (``every_row``) or of those not
+    applied, each with the stamp its stock row holds when stale; ``counts``, when given,
+    takes how many rows had each outcome and the ERP time of the latest change applied."""
     stock = connection.ops.quote_name(StockLevel._meta.db_table)
     cursor.execute(f"SELECT EXISTS (SELECT FROM {STAGE} WHERE level_id IS NULL)")  # noqa: S608
     if cursor.fetchone()[0]:

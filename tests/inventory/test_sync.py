@@ -328,9 +328,9 @@ def test_a_batch_takes_a_fixed_number_of_queries(depot, cable) -> None:
         results = set_stock_levels(rows, source="erp", reference="m")
 
     assert {r.outcome for r in results} == {Outcome.CREATED, Outcome.UPDATED}
-    # products, warehouses, savepoint; on PostgreSQL: stage, find the stock rows, any
-    # missing, insert them, find them, the write (with its planner settings, and reset),
-    # drop the stage, release. On SQLite: lock, insert new, lock all, write.
+    # products, warehouses, savepoint; on PostgreSQL: stage, find the stock rows, count the
+    # missing, insert them, the write (with its planner settings, and reset), drop the
+    # stage, release. On SQLite: lock, insert new, lock all, write.
     assert len(queries) <= 13
     assert StockLevel.objects.get(product=products[29]).on_hand == D(31)
 

@@ -201,13 +201,13 @@ def _apply_stage(
     applied, each with the stamp its stock row holds when stale; ``counts``, when given,
     takes how many rows had each outcome and the ERP time of the latest change applied."""
     stock = connection.ops.quote_name(StockLevel._meta.db_table)
-    cursor.execute(f"SELECT EXISTS (SELECT FROM {STAGE} WHERE level_id IS NULL)")  # noqa: S608
-    if cursor.fetchone()[0]:
-        # Some pairs have no stock row yet. They are inserted before any row is locked (a
-        # pair another transaction has just inserted is waited for, then found): a chunk
-        # must not hold some stock rows while it waits to insert others, which an order's
-        # reservation may be inserting while it waits for one of the rows held.
-        _insert_missing(cursor, stock)
+    cursor.execute(f"SELECT count(*) FROM {STAGE} WHERE level_id IS NULL")  # noqa: S608
+    missing = int(cursor.fetchone()[0])
+    # Some pairs may have no stock row yet. They are inserted before any row is locked (a
+    # pair another transaction has just inserted is waited for, then found): a chunk must
+    # not hold some stock rows while it waits to insert others, which an order's
+    # reservation may be inserting while it waits for one of the rows held.
+    if missing and _insert_missing(cursor, stock) < missing:
         _find_stock_rows(cursor)
     # The write statement locks the rows in primary-key order (the order in which an
     # order's reservation takes them) and judges each against what its row holds then.

@@ -470,15 +470,14 @@ def _apply_in_lanes(
             lanes.submit(partial(_apply_rows_in_turn, turns, step, batch, chunk))
             step += 1
         lanes.drain()
-    save_progress()
 
 
 def _lanes(feed: Feed, rows: int, on_result: Callable[[Applied], None]) -> Lanes[Applied]:
     """The lanes a batch of ``rows`` rows of ``feed`` is applied in: on PostgreSQL,
     ``DEALERDESK_IMPORT_LANES`` for a feed with a fast lane and a batch of more than one
-    chunk; else one. Each lane has a database connection of its own, which cannot see a
-    transaction the caller has open: inside one, the batch takes one lane, the caller's
-    connection."""
+    chunk; else one. Each lane takes a database connection of its own from the pool, which
+    cannot see a transaction the caller has open: inside one, the batch takes one lane, the
+    caller's connection."""
     count = 1
     if (
         feed.lane is not None
@@ -503,7 +502,7 @@ def _apply_rows_in_turn(turns: Turns, step: int, batch: _Batch, chunk: _Checked)
 
 
 def _apply_rows_again_on_conflict(
-    batch: _Batch, chunk: _Checked, wait_turn: Callable[[], None] | None = None
+    batch: _Batch, chunk: _Checked, wait_turn: Callable[[], None]
 ) -> Applied:
     """``_apply_rows`` in its own transaction, taken again (up to ``CHUNK_ATTEMPTS`` in
     all) when PostgreSQL chose it as the one to stop in a deadlock or a serialisation

@@ -618,7 +618,8 @@ def test_close_waits_for_the_calls_in_hand_to_finish() -> None:
     assert finished == [0]
 
 
-# Turns (``core.pipeline.Turns``): steps on several threads taken strictly in order.
+# Turns (``core.pipeline.Turns``): steps on several threads, each taken after the earlier
+# steps it shares a key with.
 
 
 def wait_on_a_thread(
@@ -640,72 +641,88 @@ def wait_on_a_thread(
     return thread, outcome
 
 
+def still_waiting(waiter: threading.Thread, outcome: list[BaseException | None]) -> bool:
+    waiter.join(SETTLE_SECONDS / 4)
+    return waiter.is_alive() and outcome == []
+
+
+def returned(waiter: threading.Thread, outcome: list[BaseException | None]) -> bool:
+    waiter.join(JOIN_SECONDS)
+    return not waiter.is_alive() and outcome == [None]
+
+
 def test_the_first_step_waits_for_nothing() -> None:
     turns = Turns()
+    turns.add(0, None)
 
-    waiter, outcome = wait_on_a_thread(turns, 0)
-    waiter.join(JOIN_SECONDS)
-
-    assert not waiter.is_alive()
-    assert outcome == [None]
+    assert returned(*wait_on_a_thread(turns, 0))
 
 
-def test_a_step_waits_until_the_step_before_is_done() -> None:
+def test_a_step_waits_for_the_open_earlier_steps_it_shares_a_key_with() -> None:
     turns = Turns()
+    turns.add(0, frozenset({"a", "b"}))
+    turns.add(1, frozenset({"c"}))
+    turns.add(2, frozenset({"b", "c"}))  # shares b with step 0, c with step 1
+
+    waiter = wait_on_a_thread(turns, 2)
+    assert still_waiting(*waiter)
     turns.done(0)
-    waiter, outcome = wait_on_a_thread(turns, 2)
-
-    waiter.join(SETTLE_SECONDS / 4)
-    assert waiter.is_alive()  # step 1 is not done yet
-    assert outcome == []
+    assert still_waiting(*waiter)  # step 1 is still open
     turns.done(1)
-    waiter.join(JOIN_SECONDS)
 
-    assert not waiter.is_alive()
-    assert outcome == [None]
+    assert returned(*waiter)
 
 
-def test_a_step_already_reached_does_not_wait() -> None:
+def test_steps_that_share_no_key_are_taken_at_once_in_any_order() -> None:
     turns = Turns()
-    for step in range(3):
-        turns.done(step)
+    turns.add(0, frozenset({"a"}))
+    turns.add(1, frozenset({"b"}))
+    turns.add(2, frozenset({"a"}))
 
+    assert returned(*wait_on_a_thread(turns, 1))  # step 0 not done: no matter
+    turns.done(1)
+    waiter = wait_on_a_thread(turns, 2)
+    assert still_waiting(*waiter)  # a: step 0
+    turns.done(0)
+    assert returned(*waiter)
+
+
+def test_a_step_whose_keys_cannot_be_told_waits_for_every_step_and_every_step_for_it() -> None:
+    turns = Turns()
+    turns.add(0, frozenset({"a"}))
+    turns.add(1, None)
+    turns.add(2, frozenset({"z"}))
+
+    blind = wait_on_a_thread(turns, 1)
+    later = wait_on_a_thread(turns, 2)
+    assert still_waiting(*blind)
+    assert still_waiting(*later)
+    turns.done(0)
+    assert returned(*blind)
+    assert still_waiting(*later)  # step 1 may have touched z
+    turns.done(1)
+
+    assert returned(*later)
+
+
+def test_a_step_done_before_a_later_step_is_added_is_not_waited_for() -> None:
+    turns = Turns()
+    turns.add(0, frozenset({"a"}))
+    turns.done(0)
+    turns.add(1, frozenset({"a"}))
+
+    turns.wait(1)  # returns at once; a hang here fails the run
+
+
+def test_a_failure_makes_the_steps_waiting_and_every_later_wait_raise_turn_missed() -> None:
+    turns = Turns()
     for step in range(4):
-        turns.wait(step)  # returns at once; a hang here fails the run
-
-
-def test_steps_are_expected_in_order_a_later_step_done_first_lets_every_step_before_it_pass() -> (
-    None
-):
-    """``done(n)`` marks every step up to *n* done: it does not keep track of gaps. Step 0
-    not yet done, ``done(1)`` already lets ``wait(2)`` (and ``wait(1)``) return."""
-    turns = Turns()
-
-    turns.done(1)
-
-    waiter, outcome = wait_on_a_thread(turns, 2)
-    waiter.join(JOIN_SECONDS)
-    assert not waiter.is_alive()
-    assert outcome == [None]
-    turns.wait(1)
-    # And a step done again, or an earlier one done late, moves nothing back.
-    turns.done(0)
-    turns.wait(2)
-    waiter, outcome = wait_on_a_thread(turns, 3)
-    waiter.join(SETTLE_SECONDS / 4)
-    assert waiter.is_alive()
-    turns.done(2)
-    waiter.join(JOIN_SECONDS)
-    assert outcome == [None]
-
-
-def test_a_failure_makes_the_steps_waiting_for_it_raise_turn_missed() -> None:
-    turns = Turns()
+        turns.add(step, frozenset({"a"}))
+    turns.add(4, frozenset({"b"}))
     turns.done(0)
     waiters = [wait_on_a_thread(turns, step) for step in (2, 3)]
-    for waiter, _ in waiters:
-        waiter.join(SETTLE_SECONDS / 4)
-        assert waiter.is_alive()
+    for waiter in waiters:
+        assert still_waiting(*waiter)
 
     turns.failed()  # step 1 failed
 
@@ -715,19 +732,5 @@ def test_a_failure_makes_the_steps_waiting_for_it_raise_turn_missed() -> None:
         assert len(outcome) == 1
         assert isinstance(outcome[0], TurnMissed)
     assert "step 2 not taken" in str(waiters[0][1][0])
-    with pytest.raises(TurnMissed, match="step 5"):
-        turns.wait(5)  # later waits raise at once
-
-
-def test_after_a_failure_a_step_already_reached_still_takes_its_turn() -> None:
-    turns = Turns()
-    turns.done(0)
-    turns.done(1)
-
-    turns.failed()
-
-    turns.wait(0)
-    turns.wait(1)
-    turns.wait(2)  # step 1 was done before the failure
-    with pytest.raises(TurnMissed):
-        turns.wait(3)
+    with pytest.raises(TurnMissed, match="step 4"):
+        turns.wait(4)  # no step starts after a failure, even one that shares no key

@@ -258,3 +258,143 @@ def test_a_batch_of_one_chunk_takes_no_lane(erp, depots, lanes_seen, settings) -
     assert send(erp, "TWO", "one-chunk").status_code == 200
 
     assert set(lanes_seen) == {threading.current_thread().name}
+
+
+# Chunks that name no record in common are written at the same time; chunks that do, in
+# order. Products named by their ERP ids (by SKU, a chunk's records cannot be told before
+# they are resolved, and every chunk is written in order, as above).
+
+
+@pytest.fixture
+def erp_ids(world) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Each product's ERP id, by SKU."""
+    ids = {}
+    for product in (world.product_a, world.product_a_child, world.product_b):
+        product.external_id = f"ERP-{product.sku}"
+        product.save(update_fields=["external_id"])
+        ids[product.sku] = product.external_id
+    return ids
+
+
+@pytest.fixture
+def turns_seen(monkeypatch: pytest.MonkeyPatch, small_chunks: None) -> list[tuple[str, str]]:
+    """(event, lane) as chunks are let write ("write") and have written ("written", before
+    their commit); the first lane takes its time once let write."""
+    feed = FEEDS["stock"]
+    assert feed.lane is not None
+    write = feed.lane.write
+    seen: list[tuple[str, str]] = []
+
+    def observed(*args: Any) -> Any:
+        *rest, ready = args
+        lane = threading.current_thread().name
+
+        def let_write() -> None:
+            ready()
+            seen.append(("write", lane))
+            if lane == "dealerdesk-lane-0":
+                time.sleep(0.3)
+
+        written = write(*rest, let_write)
+        seen.append(("written", lane))
+        return written
+
+    monkeypatch.setitem(FEEDS, "stock", replace(feed, lane=replace(feed.lane, write=observed)))
+    return seen
+
+
+def send_rows(erp: Any, key: str, rows: list[dict[str, Any]]) -> Any:
+    body = "".join(f"{json.dumps(row)}\n" for row in rows)
+    return erp.post("/api/v1/sync/stock", body.encode(), NDJSON, HTTP_IDEMPOTENCY_KEY=key)
+
+
+def by_erp_id(rows: list[dict[str, Any]], erp_ids: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        {"product": erp_ids.get(row["sku"], row["sku"]), **row} | {"sku": None}
+        if "sku" in row
+        else row
+        for row in rows
+    ]
+
+
+def overlapped(seen: list[tuple[str, str]]) -> bool:
+    """Whether the second lane was let write while the first was writing."""
+    writing = False
+    for event, lane in seen:
+        if lane == "dealerdesk-lane-0":
+            writing = event == "write"
+        elif event == "write" and writing:
+            return True
+    return False
+
+
+def test_chunks_that_name_no_record_in_common_are_written_at_the_same_time(  # type: ignore[no-untyped-def]
+    erp, depots, erp_ids, turns_seen, settings
+) -> None:
+    settings.DEALERDESK_IMPORT_LANES = 2
+    # Six records, each once: chunks of 1, 3 and 2 rows.
+    rows = [
+        {"product": erp_ids[sku], "warehouse": code, "on_hand": str(20 + number), "erp_version": 9}
+        for number, (code, sku) in enumerate(
+            (code, sku) for code in ("ONE", "TWO") for sku in ("CAB-001", "CAB-002", "TOOL-001")
+        )
+    ]
+
+    response = send_rows(erp, "lanes-apart", rows)
+
+    assert response.status_code == 200, response.content
+    assert overlapped(turns_seen), turns_seen
+    assert [(row["row"], row["outcome"]) for row in response.json()["rows"]] == [
+        (0, "updated"),
+        (1, "updated"),
+        (2, "created"),
+        (3, "updated"),
+        (4, "updated"),
+        (5, "created"),
+    ]
+    assert held(depots["ONE"]) == {
+        "CAB-001": (Decimal(20), 9),
+        "CAB-002": (Decimal(21), 9),
+        "TOOL-001": (Decimal(22), 9),
+    }
+    assert held(depots["TWO"]) == {
+        "CAB-001": (Decimal(23), 9),
+        "CAB-002": (Decimal(24), 9),
+        "TOOL-001": (Decimal(25), 9),
+    }
+
+
+def test_chunks_that_name_a_record_in_common_are_written_in_order(  # type: ignore[no-untyped-def]
+    erp, depots, erp_ids, turns_seen, settings
+) -> None:
+    """The batch of the first test, its products named by ERP id: each chunk names a record
+    the chunk before names, so no two chunks write at once, and the answer, the figures and
+    the ledger are those of one lane."""
+    rows = by_erp_id(ROWS, erp_ids)
+    settings.DEALERDESK_IMPORT_LANES = 1
+    one = send_rows(erp, "ordered-1", [row | {"warehouse": "ONE"} for row in rows])
+    turns_seen.clear()
+    settings.DEALERDESK_IMPORT_LANES = 2
+    two = send_rows(erp, "ordered-2", [row | {"warehouse": "TWO"} for row in rows])
+
+    assert one.status_code == two.status_code == 200, (one.content, two.content)
+    assert {lane for _event, lane in turns_seen} == {"dealerdesk-lane-0", "dealerdesk-lane-1"}
+    assert not overlapped(turns_seen), turns_seen
+    assert answered(two) == answered(one)
+    assert [row[2] for row in answered(two)] == [
+        "updated",
+        "updated",
+        "created",
+        "updated",
+        "stale",
+        "updated",
+        "updated",
+        "stale",
+        "rejected",
+        "updated",
+        "updated",
+        "updated",
+        "updated",
+    ]
+    assert held(depots["ONE"]) == held(depots["TWO"])
+    assert ledger(depots["TWO"]) == ledger(depots["ONE"])

@@ -1,6 +1,7 @@
 """Reading ahead: the next item of a slow iterator is produced on a thread while the caller
 works on the current one; lanes: calls run by turns on a few threads that last, results
-handed back in order; and turns: steps on several threads taken strictly in order.
+handed back in order; and turns: steps on several threads, each taken after the earlier
+steps it shares a key with.
 
 An import reads and validates a chunk of rows (Python, holding the interpreter) and then
 waits for the database to apply it (the driver releases the interpreter while it waits).
@@ -15,7 +16,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import Future, wait
 from typing import Generic, TypeVar
 
@@ -196,24 +197,43 @@ class Lanes(Generic[T]):
 
 
 class Turns:
-    """Numbered steps taken strictly in order across threads: ``wait(n)`` returns once
-    every step before *n* is ``done``, and raises :class:`TurnMissed` when one of them
-    ``failed`` instead."""
+    """Numbered steps on several threads, each taken once the earlier steps it shares a key
+    with are done.
+
+    ``add(step, keys)`` notes what a step touches; steps are added in order, on one thread.
+    ``wait(step)`` returns once every step added before it that is still open and shares a
+    key with it is ``done``; keys of None (what the step touches cannot be told) share a
+    key with every step. Steps that share no key may so be taken at the same time, each
+    in any order. Once a step has ``failed``, a ``wait`` raises :class:`TurnMissed`: no
+    step starts after a failure.
+    """
 
     def __init__(self) -> None:
-        self._next = 0
+        self._open: dict[int, frozenset[Hashable] | None] = {}  # added, not done yet
+        self._after: dict[int, set[int]] = {}  # the open steps each step waits for
         self._failed = False
         self._changed = threading.Condition()
 
+    def add(self, step: int, keys: frozenset[Hashable] | None) -> None:
+        with self._changed:
+            self._after[step] = {
+                earlier
+                for earlier, touched in self._open.items()
+                if keys is None or touched is None or not keys.isdisjoint(touched)
+            }
+            self._open[step] = keys
+
     def wait(self, step: int) -> None:
         with self._changed:
-            self._changed.wait_for(lambda: self._failed or self._next >= step)
-            if self._next < step:
+            after = self._after[step]
+            self._changed.wait_for(lambda: self._failed or after.isdisjoint(self._open))
+            if self._failed:
                 raise TurnMissed(f"step {step} not taken: an earlier step failed")
 
     def done(self, step: int) -> None:
         with self._changed:
-            self._next = max(self._next, step + 1)
+            self._open.pop(step, None)
+            self._after.pop(step, None)
             self._changed.notify_all()
 
     def failed(self) -> None:

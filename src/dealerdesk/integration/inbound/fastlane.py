@@ -19,7 +19,7 @@ result and reason. The fast lane never has to explain a rejection.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from operator import attrgetter
@@ -45,12 +45,18 @@ Writer = Callable[[str, str, str, dt.datetime, bool, Callable[[], None]], "Writt
 class Lane:
     """How a feed's rows take the fast lane: the attributes of a validated row to copy, in
     the order of ``columns`` (the writer's typed table, after the row's position ``idx``),
-    and the writer; ``takes`` says whether a chunk's rows are for the lane at all."""
+    and the writer; ``takes`` says whether a chunk's rows are for the lane at all.
+
+    ``key`` names the record a row writes (a product's stock in a warehouse, say), or
+    None when that cannot be told before the row is resolved (a product named by its SKU,
+    which another row may name by its ERP id): chunks of a batch whose rows share no key
+    may be written at the same time; others are written in order."""
 
     fields: tuple[str, ...]
     columns: str
     write: Writer
     takes: Callable[[Sequence[Any]], bool] | None = None  # None: every chunk
+    key: Callable[[Any], Hashable | None] | None = None  # None: every chunk in order
 
 
 @cache

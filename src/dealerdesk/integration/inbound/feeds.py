@@ -370,6 +370,8 @@ PRICE_LANE = Lane(
     write=lambda sent, source, _reference, now, every_row, ready: write_sent_prices(
         sent, source=source, now=now, every_row=every_row, ready=ready
     ),
+    # A product's prices of a type, whatever their dates (periods of one price meet).
+    key=lambda row: (row.product, row.price_type) if row.product else None,
 )
 # A row that sends the receipts on the way takes the ordinary way.
 STOCK_LANE = Lane(
@@ -392,6 +394,7 @@ STOCK_LANE = Lane(
         ready=ready,
     ),
     takes=lambda rows: all(row.incoming is None for row in rows),
+    key=lambda row: (row.product, row.warehouse) if row.product else None,
 )
 
 FEEDS: dict[str, Feed] = {

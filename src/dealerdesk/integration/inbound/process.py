@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from decimal import Decimal
@@ -442,9 +442,10 @@ def _apply_in_lanes(
     saving progress as they finish.
 
     The chunks go to the lanes by turns, so that one chunk is copied to the database and
-    staged while the chunk before is written. The writes themselves are taken strictly in
-    the order of the chunks, each once the chunk before has committed: a record's changes
-    apply in the order sent."""
+    staged while another is written. A chunk writes once every earlier chunk that names a
+    record it names has committed, so a record's changes apply in the order sent; chunks
+    that name no record in common (a snapshot names each record once) are written at the
+    same time. Results are counted in the order of the chunks."""
     turns = Turns()
 
     def count(applied: Applied) -> None:
@@ -467,6 +468,7 @@ def _apply_in_lanes(
             if not chunk.valid:
                 save_progress()
                 continue
+            turns.add(step, chunk.keys)
             lanes.submit(partial(_apply_rows_in_turn, turns, step, batch, chunk))
             step += 1
         lanes.drain()
@@ -491,7 +493,8 @@ def _lanes(feed: Feed, rows: int, on_result: Callable[[Applied], None]) -> Lanes
 
 def _apply_rows_in_turn(turns: Turns, step: int, batch: _Batch, chunk: _Checked) -> Applied:
     """``_apply_rows_again_on_conflict`` as step ``step`` of the batch: it writes once the
-    step before has committed, and lets the step after write once it has."""
+    earlier steps it shares a record with have committed, and lets the later ones that
+    share one with it write once it has."""
     try:
         applied = _apply_rows_again_on_conflict(batch, chunk, partial(turns.wait, step))
     except BaseException:
@@ -544,6 +547,8 @@ class _Checked:
     valid: list[SyncRow]
     positions: range | list[int]
     invalid: list[tuple[int, Any, ValidationError]]
+    # The records the valid rows name (``Lane.key``); None: they cannot all be told.
+    keys: frozenset[Hashable] | None = None
 
 
 def _checked(
@@ -580,6 +585,10 @@ def _check(
         else:
             if not isinstance(checked.positions, range):
                 checked.positions.extend(range(offset + start, offset + start + len(rows)))
+    key = feed.lane.key if feed.lane is not None else None
+    if key is not None:
+        keys = frozenset(map(key, checked.valid))
+        checked.keys = None if None in keys else keys
     return checked
 
 

@@ -734,3 +734,22 @@ def test_a_failure_makes_the_steps_waiting_and_every_later_wait_raise_turn_misse
     assert "step 2 not taken" in str(waiters[0][1][0])
     with pytest.raises(TurnMissed, match="step 4"):
         turns.wait(4)  # no step starts after a failure, even one that shares no key
+
+
+def test_on_start_runs_on_each_lane_thread_before_a_call_and_what_it_raises_is_left() -> None:
+    starts: list[threading.Thread] = []
+    ran_on: list[threading.Thread] = []
+
+    def start() -> None:
+        starts.append(threading.current_thread())
+        raise ConnectionError("the database is away")  # the calls meet it themselves
+
+    lanes: Lanes[int] = Lanes(2, lambda _result: None, on_start=start)
+    for number in range(4):
+        lanes.submit(lambda number=number: ran_on.append(threading.current_thread()) or number)
+    lanes.drain()
+    lanes.close()
+
+    assert len(starts) == 2
+    assert set(starts) == set(ran_on)
+    assert threading.current_thread() not in starts

@@ -18,6 +18,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import Future, wait
+from contextlib import suppress
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -94,8 +95,10 @@ class Lanes(Generic[T]):
     thread in the order the calls came in.
 
     A lane's thread lives as long as the ``Lanes``, so what it opens (a database
-    connection, say) serves each of its calls; ``on_exit`` runs on each thread as it ends,
-    to close that. With one lane, calls run at once on the caller's thread.
+    connection, say) serves each of its calls; ``on_start`` runs on each thread as it
+    starts, before a call comes (to open that while the caller prepares the first calls;
+    what it raises is left for the calls to meet), and ``on_exit`` as it ends, to close
+    that. With one lane, calls run at once on the caller's thread.
 
     ``submit`` waits while the lane a call goes to is busy with the call before, so at most
     ``count`` calls are in hand. When a call raises, the calls before it still finish and
@@ -108,6 +111,7 @@ class Lanes(Generic[T]):
         count: int,
         on_result: Callable[[T], None],
         on_exit: Callable[[], None] | None = None,
+        on_start: Callable[[], None] | None = None,
     ) -> None:
         if count < 1:
             raise ValueError("Lanes needs at least one lane")
@@ -126,7 +130,7 @@ class Lanes(Generic[T]):
             inbox: queue.Queue[tuple[int, Future[T], Callable[[], T]] | None] = queue.Queue()
             thread = threading.Thread(
                 target=self._serve,
-                args=(inbox, on_exit),
+                args=(inbox, on_start, on_exit),
                 name=f"dealerdesk-lane-{lane}",
                 daemon=True,
             )
@@ -186,9 +190,13 @@ class Lanes(Generic[T]):
     def _serve(
         self,
         inbox: queue.Queue[tuple[int, Future[T], Callable[[], T]] | None],
+        on_start: Callable[[], None] | None,
         on_exit: Callable[[], None] | None,
     ) -> None:
         try:
+            if on_start is not None:
+                with suppress(Exception):  # the calls meet it again, and raise it there
+                    on_start()
             while (work := inbox.get()) is not None:
                 self._run(*work)
         finally:

@@ -488,7 +488,13 @@ def _lanes(feed: Feed, rows: int, on_result: Callable[[Applied], None]) -> Lanes
         and not connection.in_atomic_block
     ):
         count = max(1, settings.DEALERDESK_IMPORT_LANES)
-    return Lanes(count, on_result, on_exit=connections.close_all)
+    return Lanes(count, on_result, on_start=_connect, on_exit=connections.close_all)
+
+
+def _connect() -> None:
+    """Connect the calling thread (a lane as it starts, while the first chunks are read and
+    validated, rather than with its first chunk in hand)."""
+    connection.ensure_connection()
 
 
 def _apply_rows_in_turn(turns: Turns, step: int, batch: _Batch, chunk: _Checked) -> Applied:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
@@ -15,14 +16,17 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
+from dealerdesk.catalog.models import Product
+from dealerdesk.core.batch import serialise
 from dealerdesk.core.models import AuditEntry
 from dealerdesk.integration.inbound import fastlane, process
 from dealerdesk.integration.inbound.feeds import FEEDS
 from dealerdesk.integration.models import InboundMessage
 from dealerdesk.inventory.models import StockLevel, StockMovement
 from dealerdesk.pricing.models import Price, PriceType
+from tests.concurrency import another_waits_for_a_lock, in_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -731,3 +735,89 @@ def test_stock_levels_take_the_lane_and_keep_the_audit_policy(  # type: ignore[n
     ]
     assert ordinary["audit"][0][2] == f"product #{cabinet} @ warehouse #{depot}: 10.000"
     assert {entry[5] for entry in ordinary["audit"]} == {"ERP message s-1"}
+
+
+# The feed's lock: taken by a chunk that creates a price, not by one that only updates.
+
+
+@contextmanager
+def feed_locked_elsewhere() -> Iterator[None]:
+    """The price feed's lock, held by another connection's transaction until the block ends
+    (as another import of prices creating one would hold it)."""
+    taken, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                serialise("prices")
+                taken.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+            done.set()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert taken.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join(30)
+        assert done.is_set()
+
+
+def _post_on_a_thread(erp: Any, lines: list[str], key: str) -> tuple[threading.Thread, list[Any]]:
+    body = ("\n".join(lines) + "\n").encode()
+    return in_thread(
+        lambda: erp.post("/api/v1/sync/prices", body, content_type=NDJSON, HTTP_IDEMPOTENCY_KEY=key)
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_that_only_updates_prices_does_not_wait_for_the_feed_lock(  # type: ignore[no-untyped-def]
+    erp, catalog, lane, postgres_only
+) -> None:
+    updates = [line(price("121", 7)), line(price("51", 7, product=None, sku="TOOL-001"))]
+
+    with feed_locked_elsewhere():
+        thread, answer = _post_on_a_thread(erp, updates, "only-updates")
+        thread.join(20)
+        assert not thread.is_alive()  # done while the lock is still held elsewhere
+
+    assert answer[0].status_code == 200, answer[0].content
+    assert [row["outcome"] for row in answer[0].json()["rows"]] == ["updated", "updated"]
+    assert lane == [True]
+    assert Price.objects.get(product__sku="CAB-001", price_type__code="W").amount == 121
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_that_creates_a_price_waits_for_the_feed_lock_then_finds_what_was_created(  # type: ignore[no-untyped-def]
+    erp, catalog, lane, postgres_only
+) -> None:
+    """A chunk creating a price waits while another import holds the feed's lock; the
+    price that import created meanwhile is then found and updated, not created twice."""
+    new = line(price("9", 7, product=None, sku="CAB-002", price_type="R"))
+    retail = PriceType.objects.get(code="R")
+
+    with feed_locked_elsewhere():
+        thread, answer = _post_on_a_thread(erp, [new], "creates")
+        assert another_waits_for_a_lock()
+        assert thread.is_alive()
+        # What another import creates meanwhile.
+        Price.objects.create(
+            product=Product.objects.get(sku="CAB-002"),
+            price_type=retail,
+            amount=Decimal(8),
+            erp_version=3,
+        )
+    thread.join(20)
+
+    assert not thread.is_alive()
+    assert answer[0].status_code == 200, answer[0].content
+    assert [row["outcome"] for row in answer[0].json()["rows"]] == ["updated"]
+    assert list(
+        Price.objects.filter(product__sku="CAB-002", price_type=retail).values_list(
+            "amount", "erp_version"
+        )
+    ) == [(Decimal(9), 7)]

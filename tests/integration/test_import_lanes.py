@@ -279,7 +279,7 @@ def erp_ids(world) -> dict[str, str]:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def turns_seen(monkeypatch: pytest.MonkeyPatch, small_chunks: None) -> list[tuple[str, str]]:
     """(event, lane) as chunks are let write ("write") and have written ("written", before
-    their commit); the first lane takes its time once let write."""
+    their commit); each lane takes its time once let write."""
     feed = FEEDS["stock"]
     assert feed.lane is not None
     write = feed.lane.write
@@ -292,8 +292,7 @@ def turns_seen(monkeypatch: pytest.MonkeyPatch, small_chunks: None) -> list[tupl
         def let_write() -> None:
             ready()
             seen.append(("write", lane))
-            if lane == "dealerdesk-lane-0":
-                time.sleep(0.3)
+            time.sleep(0.25)
 
         written = write(*rest, let_write)
         seen.append(("written", lane))
@@ -318,13 +317,15 @@ def by_erp_id(rows: list[dict[str, Any]], erp_ids: dict[str, str]) -> list[dict[
 
 
 def overlapped(seen: list[tuple[str, str]]) -> bool:
-    """Whether the second lane was let write while the first was writing."""
-    writing = False
+    """Whether a lane was let write while the other was writing."""
+    writing: set[str] = set()
     for event, lane in seen:
-        if lane == "dealerdesk-lane-0":
-            writing = event == "write"
-        elif event == "write" and writing:
-            return True
+        if event == "write":
+            if writing - {lane}:
+                return True
+            writing.add(lane)
+        else:
+            writing.discard(lane)
     return False
 
 

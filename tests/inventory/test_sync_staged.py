@@ -6,24 +6,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import transaction
 
 from dealerdesk.catalog.models import Product
 from dealerdesk.core.models import AuditEntry
 from dealerdesk.core.sync import ErpStamp, Outcome, RowResult
-from dealerdesk.inventory import sync
+from dealerdesk.inventory import sync, sync_staged
 from dealerdesk.inventory.choices import StockMovementKind
 from dealerdesk.inventory.models import IncomingStock, StockLevel, StockMovement, Warehouse
 from dealerdesk.inventory.services import IncomingEntry, ReservationLine, reserve_stock
 from dealerdesk.inventory.sync import StockLevelChange, set_stock_levels
 from tests import factories as f
+from tests.concurrency import another_waits_for_a_lock, in_thread
 
 pytestmark = [
     pytest.mark.postgres,
@@ -372,39 +371,6 @@ def cable_held(depots: list[Warehouse]) -> StockLevel:
 # --- a reservation made while a chunk is imported --------------------------------------------
 
 
-def _wait_for_a_lock_wait(timeout: float = 10) -> None:
-    """Until another connection of this database waits for a row lock."""
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            # The view is read once per transaction unless its snapshot is cleared.
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.02)
-    raise AssertionError("the import never waited for the reservation's lock")
-
-
-def _in_thread(action: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
-    outcome: list[Any] = []
-
-    def run() -> None:
-        try:
-            outcome.append(action())
-        except Exception as error:  # the test inspects it
-            outcome.append(error)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, outcome
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_reservation_committed_while_a_chunk_waits_is_kept() -> None:
     depot = Warehouse.objects.create(code="C", name="Central", open_to_all=True)
@@ -417,8 +383,8 @@ def test_a_reservation_committed_while_a_chunk_waits_is_kept() -> None:
 
     with transaction.atomic():
         reserve_stock([ReservationLine(p.pk, depot.pk, D(3)) for p in reserved], reference="DD-1")
-        thread, outcome = _in_thread(lambda: set_stock_levels(rows, source="erp", reference="m1"))
-        _wait_for_a_lock_wait()
+        thread, outcome = in_thread(lambda: set_stock_levels(rows, source="erp", reference="m1"))
+        assert another_waits_for_a_lock(), "the import never waited for the lock"
     thread.join(timeout=60)
 
     assert not thread.is_alive()
@@ -444,12 +410,64 @@ def test_a_reservation_waiting_for_a_chunk_lands_on_its_figures() -> None:
 
     with transaction.atomic():
         set_stock_levels([change(0, "erp-1", "50", 1)], source="erp", reference="m1")
-        thread, outcome = _in_thread(
+        thread, outcome = in_thread(
             lambda: reserve_stock([ReservationLine(product.pk, depot.pk, D(10))], reference="DD")
         )
-        _wait_for_a_lock_wait()
+        assert another_waits_for_a_lock(), "the import never waited for the lock"
     thread.join(timeout=60)
 
     assert not isinstance(outcome[0], Exception), outcome
     row = stock(product.sku)
     assert (row.on_hand, row.reserved) == (D(50), D(10))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stock_row_inserted_meanwhile_is_updated_not_inserted_twice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another transaction (an order's reservation, say) inserts the stock row of a pair
+    the chunk found missing, between staging and the chunk's insert: the chunk's plain
+    insert fails on it, is undone, and the rows go in again without that pair, whose row
+    the write then judges and updates like any row that was there."""
+    depot = Warehouse.objects.create(code="C", name="Central", open_to_all=True)
+    products = [f.ProductFactory(external_id=f"erp-{n}") for n in range(3)]
+    rows = [change(n, p.external_id, str(10 + n), 1) for n, p in enumerate(products)]
+    real = sync_staged._insert_rows
+    attempts: list[str] = []
+
+    def meanwhile(cursor: Any, stock_table: str, *, on_conflict: str) -> int:
+        if not attempts:
+            thread, outcome = in_thread(
+                lambda: StockLevel.objects.create(
+                    product=products[1], warehouse=depot, on_hand=D(4), reserved=D(1)
+                )
+            )
+            thread.join(timeout=60)
+            assert not isinstance(outcome[0], Exception), outcome
+        attempts.append(on_conflict)
+        return real(cursor, stock_table, on_conflict=on_conflict)
+
+    monkeypatch.setattr(sync_staged, "_insert_rows", meanwhile)
+
+    results = set_stock_levels(rows, source="erp", reference="m1")
+
+    assert len(attempts) == 2  # the plain insert, then the one that skips the pair
+    assert not attempts[0]
+    assert "ON CONFLICT" in attempts[1]
+    assert [r.outcome for r in results] == [Outcome.CREATED, Outcome.UPDATED, Outcome.CREATED]
+    held = {
+        row.product_id: (row.on_hand, row.reserved, row.erp_version)
+        for row in StockLevel.objects.filter(warehouse=depot)
+    }
+    assert held == {
+        products[0].pk: (D(10), D(0), 1),
+        products[1].pk: (D(11), D(1), 1),
+        products[2].pk: (D(12), D(0), 1),
+    }
+    # One ledger row per change of on hand: the updated row's from what it held.
+    deltas = dict(
+        StockMovement.objects.filter(kind=StockMovementKind.ERP_SYNC).values_list(
+            "product_id", "on_hand_delta"
+        )
+    )
+    assert deltas == {products[0].pk: D(10), products[1].pk: D(7), products[2].pk: D(12)}

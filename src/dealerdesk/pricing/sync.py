@@ -7,9 +7,10 @@ guarded ``UPDATE … FROM``. On PostgreSQL a chunk of prices that names each pri
 further: its checked rows are copied into a temporary table and the database classifies
 and writes them (``pricing.sync_staged``), so Python builds no object per stored price.
 Each chunk leaves one audit entry with its counts (``core.batch.summarise``); the rows stay
-in the stored message. Concurrent imports of the same feed are serialised by a
-transaction-level lock, so classification (created / updated / unchanged / stale) and the
-write cannot race.
+in the stored message. Creating prices is serialised by a transaction-level lock per feed,
+so two imports cannot both find a price absent and both create it (this path takes it for
+every chunk; the staged path only for a chunk that creates a price). An update is guarded
+by its stamp: a row that lost to a newer change written meanwhile is answered stale.
 """
 
 from __future__ import annotations

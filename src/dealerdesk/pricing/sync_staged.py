@@ -97,26 +97,21 @@ def write_sent_prices(
     digits before the point and four after), and each price once. Returns what became of the rows
     (indexed as ``idx``; every row listed when ``every_row``), or None, having changed
     nothing, when a row cannot apply: the caller then applies the rows one by one, which
-    says why. ``ready``, when given, is called first: staging reads the prices held.
+    says why. ``ready``, when given, is called once the rows are resolved and staged,
+    before the feed's lock is taken and the prices held are read.
     """
     products = connection.ops.quote_name(Product._meta.db_table)
     types = connection.ops.quote_name(PriceType._meta.db_table)
-    if ready is not None:
-        ready()
     with connection.cursor() as cursor:
-        serialise("prices")
         cursor.execute(STAGE_TABLE)
         # Rows naming an unknown product or price type drop out of the join; the count
-        # says so.
-        # Each row with what it finds held, as ``_write_stage`` would read it.
+        # says so. Nothing held is read yet: that waits for the feed's lock.
         cursor.execute(
             f"INSERT INTO {STAGE} (idx, key, product_id, price_type_id, valid_from, amount, "  # noqa: S608
-            "valid_to, erp_version, erp_changed_at, held_id, held_erp_version, "
-            "held_erp_changed_at, outcome) "
+            "valid_to, erp_version, erp_changed_at) "
             "SELECT s.idx, coalesce(s.product, s.sku) || '/' || s.price_type "
             "|| coalesce('@' || to_char(s.valid_from, 'YYYY-MM-DD'), ''), p.id, t.id, "
-            "s.valid_from, s.amount, s.valid_to, s.erp_version, s.erp_changed_at, "
-            "held.id, held.erp_version, held.erp_changed_at, held.outcome "
+            "s.valid_from, s.amount, s.valid_to, s.erp_version, s.erp_changed_at "
             f"FROM {sent} AS s "
             f"JOIN {types} AS t ON t.code = s.price_type "
             "AND (s.currency IS NULL OR s.currency = t.currency) "
@@ -124,7 +119,6 @@ def write_sent_prices(
             f"LEFT JOIN {products} AS by_id ON by_id.external_id = s.product "
             f"LEFT JOIN {products} AS by_sku ON s.product IS NULL AND by_sku.sku = s.sku "
             "CROSS JOIN LATERAL (SELECT coalesce(by_id.id, by_sku.id) AS id) AS p "
-            f"LEFT JOIN LATERAL ({_held('p.id', 't.id')}) AS held ON true "
             "WHERE p.id IS NOT NULL AND (s.valid_to IS NULL OR s.valid_from IS NULL "
             "OR s.valid_to >= s.valid_from) "
             # An amount as stored: not negative, ten digits before the point, four after.
@@ -134,6 +128,17 @@ def write_sent_prices(
             cursor, sent, STAGE, cursor.rowcount, "product_id, price_type_id, valid_from"
         ):
             return None
+        if ready is not None:
+            ready()
+        _read_held(cursor)
+        # Only creating a price takes the feed's lock (two messages must not both find a
+        # price absent and both create it); updates are guarded by their stamps. Under the
+        # lock the rows that found nothing look again: a chunk that created their price
+        # meanwhile has committed, and it is found.
+        cursor.execute(f"SELECT EXISTS (SELECT FROM {STAGE} WHERE held_id IS NULL)")  # noqa: S608
+        if cursor.fetchone()[0]:
+            serialise("prices")
+            _read_held(cursor, "WHERE s.held_id IS NULL")
         written = _write_stage(cursor, now=now, every_row=every_row, held_read=True)
     summarise_counts(Price, written.counts, source, verb=AUDIT_VERB)
     return written
@@ -153,6 +158,14 @@ def _held(product: str, price_type: str) -> str:
     )
 
 
+def _read_held(cursor: Any, where: str = "") -> None:
+    """Note on the staged rows (all, or those ``where`` picks) what each finds held."""
+    cursor.execute(
+        f"UPDATE {STAGE} AS s SET (held_id, held_erp_version, held_erp_changed_at, "  # noqa: S608
+        f"outcome) = ({_held('s.product_id', 's.price_type_id')}) {where}"
+    )
+
+
 def _write_stage(
     cursor: Any, *, now: dt.datetime, every_row: bool, held_read: bool = False
 ) -> Written:
@@ -161,10 +174,7 @@ def _write_stage(
     stamp moved on. A row that finds nothing creates its price."""
     prices = connection.ops.quote_name(Price._meta.db_table)
     if not held_read:
-        cursor.execute(
-            f"UPDATE {STAGE} AS s SET (held_id, held_erp_version, held_erp_changed_at, "  # noqa: S608
-            f"outcome) = ({_held('s.product_id', 's.price_type_id')})"
-        )
+        _read_held(cursor)
     cursor.execute(
         f"INSERT INTO {prices} (product_id, price_type_id, valid_from, amount, valid_to, "  # noqa: S608
         "erp_version, erp_changed_at, created_at, updated_at) "

@@ -107,7 +107,6 @@ def apply(
                 copy.set_types(_types(lane.columns))
                 for position, row in zip(positions, rows, strict=True):
                     copy.write_row((position, *values(row)))
-            cursor.execute(f"ANALYZE {SENT}")  # a temporary table has no statistics otherwise
             written = lane.write(SENT, source, reference, now, every_row, before_write or _go)
             if written is None:
                 raise _Declined

@@ -138,27 +138,26 @@ def write_sent_levels(
         # drop out of the joins and the count says so. Each row's stock row, where there is
         # one, is found here as well (it is locked later, in primary-key order).
         cursor.execute(
-            "WITH resolved AS ("  # noqa: S608
-            "SELECT s.idx, coalesce(by_id.id, by_sku.id) AS product_id, w.id AS warehouse_id, "
-            "round(s.on_hand, 3) AS on_hand, round(s.safety_stock, 3) AS safety_stock, "
-            "s.erp_version, s.erp_changed_at, "
-            "coalesce(s.product, s.sku) || '/' || s.warehouse AS key "
-            f"FROM {sent} AS s JOIN {warehouses} AS w ON w.code = s.warehouse "
+            # The few warehouses read once, not once per row.
+            f"WITH w AS MATERIALIZED (SELECT id, code::text AS code FROM {warehouses}) "  # noqa: S608
+            f"INSERT INTO {STAGE} (idx, product_id, warehouse_id, on_hand, safety_stock, "
+            "erp_version, erp_changed_at, key, level_id) "
+            "SELECT s.idx, p.id, w.id, round(s.on_hand, 3), round(s.safety_stock, 3), "
+            "s.erp_version, s.erp_changed_at, coalesce(s.product, s.sku) || '/' || s.warehouse, "
+            # The stock row by both halves of its key.
+            f"(SELECT level.id FROM {stock} AS level "
+            "WHERE level.product_id = p.id AND level.warehouse_id = w.id) "
+            f"FROM {sent} AS s JOIN w ON w.code = s.warehouse "
             f"LEFT JOIN {products} AS by_id ON by_id.external_id = s.product "
             f"LEFT JOIN {products} AS by_sku ON s.product IS NULL AND by_sku.sku = s.sku "
-            "WHERE coalesce(by_id.id, by_sku.id) IS NOT NULL "
+            "CROSS JOIN LATERAL (SELECT coalesce(by_id.id, by_sku.id) AS id) AS p "
+            "WHERE p.id IS NOT NULL "
             # Figures as stored: not negative, below the limit, at most three places (the
             # ordinary way rounds more, half to even, and says so).
             f"AND s.on_hand >= 0 AND s.on_hand < {MAX_QUANTITY} "
             "AND s.on_hand = round(s.on_hand, 3) AND (s.safety_stock IS NULL "
             f"OR (s.safety_stock >= 0 AND s.safety_stock < {MAX_QUANTITY} "
-            "AND s.safety_stock = round(s.safety_stock, 3)))) "
-            f"INSERT INTO {STAGE} (idx, product_id, warehouse_id, on_hand, safety_stock, "
-            "erp_version, erp_changed_at, key, level_id) "
-            "SELECT r.idx, r.product_id, r.warehouse_id, r.on_hand, r.safety_stock, "
-            "r.erp_version, r.erp_changed_at, r.key, level.id FROM resolved AS r "
-            f"LEFT JOIN {stock} AS level "
-            "ON level.product_id = r.product_id AND level.warehouse_id = r.warehouse_id"
+            "AND s.safety_stock = round(s.safety_stock, 3)))"
         )
         staged = cursor.rowcount
         if not staged_as_sent(cursor, sent, STAGE, staged, "product_id, warehouse_id"):

@@ -3,6 +3,7 @@ where its item would have been, an early stop that closes the source, and a boun
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from dealerdesk.core import pipeline
 from dealerdesk.core.pipeline import Lanes, TurnMissed, Turns, ahead
 
 # Longer than the producer's poll for a stop, so a wait of this long shows what it would do.
@@ -753,3 +755,20 @@ def test_on_start_runs_on_each_lane_thread_before_a_call_and_what_it_raises_is_l
     assert len(starts) == 2
     assert set(starts) == set(ran_on)
     assert threading.current_thread() not in starts
+
+
+def test_lanes_shorten_the_switch_interval_while_any_of_them_runs() -> None:
+    before = sys.getswitchinterval()
+    one: Lanes[int] = Lanes(1, lambda _result: None)
+    assert sys.getswitchinterval() == before  # one lane: the caller's thread only
+
+    first: Lanes[int] = Lanes(2, lambda _result: None)
+    assert sys.getswitchinterval() == pipeline.LANES_SWITCH_INTERVAL < before
+    second: Lanes[int] = Lanes(2, lambda _result: None)
+    first.close()
+    assert sys.getswitchinterval() == pipeline.LANES_SWITCH_INTERVAL  # the second still runs
+    first.close()  # again: counted once
+    second.close()
+    one.close()
+
+    assert sys.getswitchinterval() == before

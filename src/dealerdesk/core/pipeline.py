@@ -14,6 +14,7 @@ caller's.
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Hashable, Iterator
@@ -24,6 +25,31 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 # How often a producer blocked on a full queue looks whether it was told to stop.
 _POLL_SECONDS = 0.1
+# While lanes run, how long a thread holding the interpreter keeps it before it is asked
+# to let go (CPython's default: 5 ms). A lane whose statement has just returned waits for
+# the interpreter to send the next one, and while it waits its database connection idles;
+# the thread that reads ahead holds the interpreter in slices of about a millisecond.
+# Measured on a 100,000-row import: 5-7% faster at 1 ms than at 5 ms, no faster below.
+LANES_SWITCH_INTERVAL = 0.001
+_switching = threading.Lock()
+_switching_users = 0
+_switching_before = 0.0
+
+
+def _prompt_switching(start: bool) -> None:
+    """Shorten the interpreter's switch interval for the first of the lanes running at
+    once, and restore it when the last of them ends."""
+    global _switching_users, _switching_before
+    with _switching:
+        if start:
+            if not _switching_users:
+                _switching_before = sys.getswitchinterval()
+                sys.setswitchinterval(min(_switching_before, LANES_SWITCH_INTERVAL))
+            _switching_users += 1
+        else:
+            _switching_users -= 1
+            if not _switching_users:
+                sys.setswitchinterval(_switching_before)
 
 
 class ahead(Generic[T]):
@@ -100,6 +126,10 @@ class Lanes(Generic[T]):
     what it raises is left for the calls to meet), and ``on_exit`` as it ends, to close
     that. With one lane, calls run at once on the caller's thread.
 
+    While more than one lane runs, the interpreter's switch interval is shortened
+    (``LANES_SWITCH_INTERVAL``), so that a lane gets the interpreter back soon after its
+    database answers; ``close`` restores it once no lanes run.
+
     ``submit`` waits while the lane a call goes to is busy with the call before, so at most
     ``count`` calls are in hand. When a call raises, the calls before it still finish and
     hand over their results, the calls after it are not run, and ``submit`` or ``drain``
@@ -124,8 +154,10 @@ class Lanes(Generic[T]):
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._first_failed: int | None = None  # the number of the first call that raised
-        if count == 1:
+        self._prompt = count > 1
+        if not self._prompt:
             return
+        _prompt_switching(start=True)
         for lane in range(count):
             inbox: queue.Queue[tuple[int, Future[T], Callable[[], T]] | None] = queue.Queue()
             thread = threading.Thread(
@@ -167,6 +199,9 @@ class Lanes(Generic[T]):
         for thread in self._threads:
             thread.join()
         self._inboxes, self._threads = [], []
+        if self._prompt:
+            self._prompt = False
+            _prompt_switching(start=False)
 
     def _hand_over(self) -> None:
         while self._pending and self._pending[0].done():

@@ -30,7 +30,7 @@ from django.db import DataError, connection, transaction
 from dealerdesk.core.sync import Written
 
 SENT = "_dealerdesk_sent_rows"
-# Memory for each sort and intermediate result of a chunk's statements (a chunk of 25,000
+# Memory for each sort and intermediate result of a chunk's statements (a chunk of 12,500
 # rows needs a few MB per step; PostgreSQL's default is 4 MB).
 BULK_WORK_MEM = "64MB"
 

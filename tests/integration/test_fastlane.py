@@ -26,7 +26,7 @@ from dealerdesk.integration.inbound.feeds import FEEDS
 from dealerdesk.integration.models import InboundMessage
 from dealerdesk.inventory.models import StockLevel, StockMovement
 from dealerdesk.pricing.models import Price, PriceType
-from tests.concurrency import another_waits_for_a_lock, in_thread
+from tests.concurrency import another_waits_for_a_lock, in_thread, race
 
 pytestmark = pytest.mark.django_db
 
@@ -821,3 +821,40 @@ def test_a_chunk_that_creates_a_price_waits_for_the_feed_lock_then_finds_what_wa
             "amount", "erp_version"
         )
     ) == [(Decimal(9), 7)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_imports_creating_the_same_prices_at_once_create_each_once_and_keep_the_newest(  # type: ignore[no-untyped-def]
+    erp, catalog, lane, postgres_only
+) -> None:
+    """Four messages at once, each creating the same prices (retail for the three
+    products, none held yet) at its own version: each price is created once, and what is
+    held in the end is the newest version's, whichever message committed last."""
+    retail = PriceType.objects.get(code="R")
+    skus = ["CAB-001", "CAB-002"]
+
+    def send(version: int) -> Any:
+        body = "".join(
+            line(price(str(version), version, product=None, sku=sku, price_type="R")) + "\n"
+            for sku in skus
+        )
+        return erp.post(
+            "/api/v1/sync/prices",
+            body.encode(),
+            content_type=NDJSON,
+            HTTP_IDEMPOTENCY_KEY=f"at-once-{version}",
+        )
+
+    answers = race([lambda version=version: send(version) for version in (1, 2, 3, 4)])
+
+    assert [answer.status_code for answer in answers] == [200] * 4, answers
+    assert all(lane) and len(lane) == 4
+    held = Price.objects.filter(price_type=retail, product__sku__in=skus)
+    assert sorted(held.values_list("product__sku", "amount", "erp_version")) == [
+        ("CAB-001", Decimal(4), 4),
+        ("CAB-002", Decimal(4), 4),
+    ]
+    # Every row was created, updated or found stale once: none failed.
+    outcomes = sorted(row["outcome"] for answer in answers for row in answer.json()["rows"])
+    assert outcomes.count("created") == 2
+    assert len(outcomes) == 8

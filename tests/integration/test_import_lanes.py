@@ -399,3 +399,40 @@ def test_chunks_that_name_a_record_in_common_are_written_in_order(  # type: igno
     ]
     assert held(depots["ONE"]) == held(depots["TWO"])
     assert ledger(depots["TWO"]) == ledger(depots["ONE"])
+
+
+def test_a_chunk_that_fails_among_chunks_written_at_once_fails_the_batch(  # type: ignore[no-untyped-def]
+    erp, depots, erp_ids, small_chunks, settings, monkeypatch
+) -> None:
+    """Chunks that share no record are written at the same time; when one fails, the
+    message fails, the chunks before it stay applied (each committed on its own), and the
+    lanes leave no connection and no transaction behind."""
+    settings.DEALERDESK_IMPORT_LANES = 2
+    real = process._apply_rows
+
+    def failing(batch: Any, chunk: Any, *args: Any, **kwargs: Any) -> Any:
+        if 4 in chunk.positions:  # the third chunk: rows 4 and 5
+            raise RuntimeError("disk full")
+        return real(batch, chunk, *args, **kwargs)
+
+    monkeypatch.setattr(process, "_apply_rows", failing)
+    rows = [
+        {"product": erp_ids[sku], "warehouse": code, "on_hand": str(30 + number), "erp_version": 9}
+        for number, (code, sku) in enumerate(
+            (code, sku) for code in ("ONE", "TWO") for sku in ("CAB-001", "CAB-002", "TOOL-001")
+        )
+    ]
+    before = _connections_in_use()
+
+    response = send_rows(erp, "apart-failed", rows)
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "message_failed"
+    assert held(depots["ONE"]) == {
+        "CAB-001": (Decimal(30), 9),
+        "CAB-002": (Decimal(31), 9),
+        "TOOL-001": (Decimal(32), 9),
+    }
+    assert held(depots["TWO"])["CAB-001"] == (Decimal(33), 9)
+    assert _in_use_back_to(before) == before
+    assert _idle_in_transaction() == 0

@@ -848,7 +848,7 @@ def test_imports_creating_the_same_prices_at_once_create_each_once_and_keep_the_
     answers = race([lambda version=version: send(version) for version in (1, 2, 3, 4)])
 
     assert [answer.status_code for answer in answers] == [200] * 4, answers
-    assert all(lane) and len(lane) == 4
+    assert lane == [True] * 4
     held = Price.objects.filter(price_type=retail, product__sku__in=skus)
     assert sorted(held.values_list("product__sku", "amount", "erp_version")) == [
         ("CAB-001", Decimal(4), 4),

@@ -224,18 +224,23 @@ def test_the_lanes_let_go_of_their_connections(erp, depots, small_chunks, settin
     assert _idle_in_transaction() == 0
 
 
-def test_a_chunk_that_fails_stops_the_batch_there(  # type: ignore[no-untyped-def]
-    erp, depots, small_chunks, settings, monkeypatch
-) -> None:
-    settings.DEALERDESK_IMPORT_LANES = 2
+@pytest.fixture
+def third_chunk_fails(monkeypatch: pytest.MonkeyPatch, small_chunks: None) -> None:
+    """The chunk holding row 4 (the third: rows 4 on) fails as it is applied."""
     real = process._apply_rows
 
     def failing(batch: Any, chunk: Any, *args: Any, **kwargs: Any) -> Any:
-        if 4 in chunk.positions:  # the third chunk: rows 4 to 6
+        if 4 in chunk.positions:
             raise RuntimeError("disk full")
         return real(batch, chunk, *args, **kwargs)
 
     monkeypatch.setattr(process, "_apply_rows", failing)
+
+
+def test_a_chunk_that_fails_stops_the_batch_there(  # type: ignore[no-untyped-def]
+    erp, depots, third_chunk_fails, settings
+) -> None:
+    settings.DEALERDESK_IMPORT_LANES = 2
     before = _connections_in_use()
 
     response = send(erp, "TWO", "lanes-failed")
@@ -402,20 +407,12 @@ def test_chunks_that_name_a_record_in_common_are_written_in_order(  # type: igno
 
 
 def test_a_chunk_that_fails_among_chunks_written_at_once_fails_the_batch(  # type: ignore[no-untyped-def]
-    erp, depots, erp_ids, small_chunks, settings, monkeypatch
+    erp, depots, erp_ids, third_chunk_fails, settings
 ) -> None:
     """Chunks that share no record are written at the same time; when one fails, the
     message fails, the chunks before it stay applied (each committed on its own), and the
     lanes leave no connection and no transaction behind."""
     settings.DEALERDESK_IMPORT_LANES = 2
-    real = process._apply_rows
-
-    def failing(batch: Any, chunk: Any, *args: Any, **kwargs: Any) -> Any:
-        if 4 in chunk.positions:  # the third chunk: rows 4 and 5
-            raise RuntimeError("disk full")
-        return real(batch, chunk, *args, **kwargs)
-
-    monkeypatch.setattr(process, "_apply_rows", failing)
     rows = [
         {"product": erp_ids[sku], "warehouse": code, "on_hand": str(30 + number), "erp_version": 9}
         for number, (code, sku) in enumerate(

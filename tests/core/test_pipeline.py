@@ -716,26 +716,28 @@ def test_a_step_done_before_a_later_step_is_added_is_not_waited_for() -> None:
     turns.wait(1)  # returns at once; a hang here fails the run
 
 
-def test_a_failure_makes_the_steps_waiting_and_every_later_wait_raise_turn_missed() -> None:
+def test_a_failure_makes_the_later_steps_raise_turn_missed_and_the_earlier_go_on() -> None:
     turns = Turns()
     for step in range(4):
         turns.add(step, frozenset({"a"}))
     turns.add(4, frozenset({"b"}))
-    turns.done(0)
-    waiters = [wait_on_a_thread(turns, step) for step in (2, 3)]
-    for waiter in waiters:
-        assert still_waiting(*waiter)
+    earlier = wait_on_a_thread(turns, 1)  # waits for step 0
+    later, outcome = wait_on_a_thread(turns, 3)  # waits for steps 0 to 2
+    assert still_waiting(*earlier)
+    assert still_waiting(later, outcome)
 
-    turns.failed()  # step 1 failed
+    turns.failed(2)
 
-    for waiter, outcome in waiters:
-        waiter.join(JOIN_SECONDS)
-        assert not waiter.is_alive()
-        assert len(outcome) == 1
-        assert isinstance(outcome[0], TurnMissed)
-    assert "step 2 not taken" in str(waiters[0][1][0])
+    later.join(JOIN_SECONDS)
+    assert not later.is_alive()
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], TurnMissed)
+    assert "step 3 not taken" in str(outcome[0])
     with pytest.raises(TurnMissed, match="step 4"):
-        turns.wait(4)  # no step starts after a failure, even one that shares no key
+        turns.wait(4)  # shares no key with the failed step: no step after it starts
+    assert still_waiting(*earlier)  # step 1 comes before the failure: it keeps waiting
+    turns.done(0)
+    assert returned(*earlier)
 
 
 def test_on_start_runs_on_each_lane_thread_before_a_call_and_what_it_raises_is_left() -> None:

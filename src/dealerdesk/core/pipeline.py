@@ -247,14 +247,15 @@ class Turns:
     ``wait(step)`` returns once every step added before it that is still open and shares a
     key with it is ``done``; keys of None (what the step touches cannot be told) share a
     key with every step. Steps that share no key may so be taken at the same time, each
-    in any order. Once a step has ``failed``, a ``wait`` raises :class:`TurnMissed`: no
-    step starts after a failure.
+    in any order. Once a step has ``failed``, a ``wait`` for a later step raises
+    :class:`TurnMissed` (no step after a failure starts), while the steps before it still
+    take their turns.
     """
 
     def __init__(self) -> None:
         self._open: dict[int, frozenset[Hashable] | None] = {}  # added, not done yet
         self._after: dict[int, set[int]] = {}  # the open steps each step waits for
-        self._failed = False
+        self._failed: int | None = None  # the first step that failed
         self._changed = threading.Condition()
 
     def add(self, step: int, keys: frozenset[Hashable] | None) -> None:
@@ -269,9 +270,12 @@ class Turns:
     def wait(self, step: int) -> None:
         with self._changed:
             after = self._after[step]
-            self._changed.wait_for(lambda: self._failed or after.isdisjoint(self._open))
-            if self._failed:
+            self._changed.wait_for(lambda: self._missed(step) or after.isdisjoint(self._open))
+            if self._missed(step):
                 raise TurnMissed(f"step {step} not taken: an earlier step failed")
+
+    def _missed(self, step: int) -> bool:
+        return self._failed is not None and step > self._failed
 
     def done(self, step: int) -> None:
         with self._changed:
@@ -279,9 +283,10 @@ class Turns:
             self._after.pop(step, None)
             self._changed.notify_all()
 
-    def failed(self) -> None:
+    def failed(self, step: int) -> None:
         with self._changed:
-            self._failed = True
+            if self._failed is None or step < self._failed:
+                self._failed = step
             self._changed.notify_all()
 
 

@@ -504,7 +504,7 @@ def _apply_rows_in_turn(turns: Turns, step: int, batch: _Batch, chunk: _Checked)
     try:
         applied = _apply_rows_again_on_conflict(batch, chunk, partial(turns.wait, step))
     except BaseException:
-        turns.failed()
+        turns.failed(step)
         raise
     turns.done(step)
     return applied

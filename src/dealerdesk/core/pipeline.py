@@ -36,20 +36,23 @@ _switching_users = 0
 _switching_before = 0.0
 
 
-def _prompt_switching(start: bool) -> None:
-    """Shorten the interpreter's switch interval for the first of the lanes running at
-    once, and restore it when the last of them ends."""
+def _shorten_switch_interval() -> None:
+    """Shorten the interpreter's switch interval for the first of the lanes running at once."""
     global _switching_users, _switching_before
     with _switching:
-        if start:
-            if not _switching_users:
-                _switching_before = sys.getswitchinterval()
-                sys.setswitchinterval(min(_switching_before, LANES_SWITCH_INTERVAL))
-            _switching_users += 1
-        else:
-            _switching_users -= 1
-            if not _switching_users:
-                sys.setswitchinterval(_switching_before)
+        if not _switching_users:
+            _switching_before = sys.getswitchinterval()
+            sys.setswitchinterval(min(_switching_before, LANES_SWITCH_INTERVAL))
+        _switching_users += 1
+
+
+def _restore_switch_interval() -> None:
+    """Restore the interpreter's switch interval when the last of the lanes ends."""
+    global _switching_users
+    with _switching:
+        _switching_users -= 1
+        if not _switching_users:
+            sys.setswitchinterval(_switching_before)
 
 
 class ahead(Generic[T]):
@@ -154,10 +157,10 @@ class Lanes(Generic[T]):
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._first_failed: int | None = None  # the number of the first call that raised
-        self._prompt = count > 1
-        if not self._prompt:
+        self._shortened = count > 1
+        if not self._shortened:
             return
-        _prompt_switching(start=True)
+        _shorten_switch_interval()
         for lane in range(count):
             inbox: queue.Queue[tuple[int, Future[T], Callable[[], T]] | None] = queue.Queue()
             thread = threading.Thread(
@@ -199,9 +202,9 @@ class Lanes(Generic[T]):
         for thread in self._threads:
             thread.join()
         self._inboxes, self._threads = [], []
-        if self._prompt:
-            self._prompt = False
-            _prompt_switching(start=False)
+        if self._shortened:
+            self._shortened = False
+            _restore_switch_interval()
 
     def _hand_over(self) -> None:
         while self._pending and self._pending[0].done():

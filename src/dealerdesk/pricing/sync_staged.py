@@ -79,6 +79,7 @@ def write_prices(
                         stamp.changed_at,
                     )
                 )
+        _read_held(cursor)
         return _write_stage(cursor, now=now, every_row=True).listed
 
 
@@ -139,7 +140,7 @@ def write_sent_prices(
         if cursor.fetchone()[0]:
             serialise("prices")
             _read_held(cursor, "WHERE s.held_id IS NULL")
-        written = _write_stage(cursor, now=now, every_row=every_row, held_read=True)
+        written = _write_stage(cursor, now=now, every_row=every_row)
     summarise_counts(Price, written.counts, source, verb=AUDIT_VERB)
     return written
 
@@ -166,15 +167,11 @@ def _read_held(cursor: Any, where: str = "") -> None:
     )
 
 
-def _write_stage(
-    cursor: Any, *, now: dt.datetime, every_row: bool, held_read: bool = False
-) -> Written:
-    """Classify and write the rows in the stage: what each finds held (unless
-    ``held_read``) and so what becomes of it, then the new prices and the held ones whose
-    stamp moved on. A row that finds nothing creates its price."""
+def _write_stage(cursor: Any, *, now: dt.datetime, every_row: bool) -> Written:
+    """Write the rows in the stage, each classified by what it found held (``_read_held``):
+    the new prices and the held ones whose stamp moved on. A row that found nothing creates
+    its price."""
     prices = connection.ops.quote_name(Price._meta.db_table)
-    if not held_read:
-        _read_held(cursor)
     cursor.execute(
         f"INSERT INTO {prices} (product_id, price_type_id, valid_from, amount, valid_to, "  # noqa: S608
         "erp_version, erp_changed_at, created_at, updated_at) "

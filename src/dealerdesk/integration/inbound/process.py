@@ -468,10 +468,21 @@ def _apply_in_lanes(
             if not chunk.valid:
                 save_progress()
                 continue
-            turns.add(step, chunk.keys)
+            # With one lane the chunks are written one after the other anyway.
+            turns.add(step, _records(batch.feed, chunk) if lanes.count > 1 else None)
             lanes.submit(partial(_apply_rows_in_turn, turns, step, batch, chunk))
             step += 1
         lanes.drain()
+
+
+def _records(feed: Feed, chunk: _Checked) -> frozenset[Hashable] | None:
+    """The records a chunk's valid rows name (``Lane.key``); None when they cannot all be
+    told, or the feed does not say."""
+    key = feed.lane.key if feed.lane is not None else None
+    if key is None:
+        return None
+    records = frozenset(map(key, chunk.valid))
+    return None if None in records else records
 
 
 def _lanes(feed: Feed, rows: int, on_result: Callable[[Applied], None]) -> Lanes[Applied]:
@@ -553,8 +564,6 @@ class _Checked:
     valid: list[SyncRow]
     positions: range | list[int]
     invalid: list[tuple[int, Any, ValidationError]]
-    # The records the valid rows name (``Lane.key``); None: they cannot all be told.
-    keys: frozenset[Hashable] | None = None
 
 
 def _checked(
@@ -591,10 +600,6 @@ def _check(
         else:
             if not isinstance(checked.positions, range):
                 checked.positions.extend(range(offset + start, offset + start + len(rows)))
-    key = feed.lane.key if feed.lane is not None else None
-    if key is not None:
-        keys = frozenset(map(key, checked.valid))
-        checked.keys = None if None in keys else keys
     return checked
 
 

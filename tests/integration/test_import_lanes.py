@@ -237,6 +237,12 @@ def third_chunk_fails(monkeypatch: pytest.MonkeyPatch, small_chunks: None) -> No
     monkeypatch.setattr(process, "_apply_rows", failing)
 
 
+def assert_failed(response: Any) -> None:
+    """The message failed, and the answer says so."""
+    assert response.status_code == 503
+    assert response.json()["code"] == "message_failed"
+
+
 def test_a_chunk_that_fails_stops_the_batch_there(  # type: ignore[no-untyped-def]
     erp, depots, third_chunk_fails, settings
 ) -> None:
@@ -245,8 +251,7 @@ def test_a_chunk_that_fails_stops_the_batch_there(  # type: ignore[no-untyped-de
 
     response = send(erp, "TWO", "lanes-failed")
 
-    assert response.status_code == 503
-    assert response.json()["code"] == "message_failed"
+    assert_failed(response)
     # The chunks before the failed one stay applied; none after it was written.
     assert held(depots["TWO"]) == {
         "CAB-001": (Decimal(13), 3),
@@ -321,6 +326,21 @@ def by_erp_id(rows: list[dict[str, Any]], erp_ids: dict[str, str]) -> list[dict[
     ]
 
 
+def snapshot(erp_ids: dict[str, str], *, first_on_hand: int) -> list[dict[str, Any]]:
+    """Each product's stock in each depot once (six records), on hand counting up from
+    ``first_on_hand``, at ERP version 9."""
+    pairs = [(code, sku) for code in ("ONE", "TWO") for sku in ("CAB-001", "CAB-002", "TOOL-001")]
+    return [
+        {
+            "product": erp_ids[sku],
+            "warehouse": code,
+            "on_hand": str(first_on_hand + number),
+            "erp_version": 9,
+        }
+        for number, (code, sku) in enumerate(pairs)
+    ]
+
+
 def overlapped(seen: list[tuple[str, str]]) -> bool:
     """Whether a lane was let write while the other was writing."""
     writing: set[str] = set()
@@ -339,12 +359,7 @@ def test_chunks_that_name_no_record_in_common_are_written_at_the_same_time(  # t
 ) -> None:
     settings.DEALERDESK_IMPORT_LANES = 2
     # Six records, each once: chunks of 1, 3 and 2 rows.
-    rows = [
-        {"product": erp_ids[sku], "warehouse": code, "on_hand": str(20 + number), "erp_version": 9}
-        for number, (code, sku) in enumerate(
-            (code, sku) for code in ("ONE", "TWO") for sku in ("CAB-001", "CAB-002", "TOOL-001")
-        )
-    ]
+    rows = snapshot(erp_ids, first_on_hand=20)
 
     response = send_rows(erp, "lanes-apart", rows)
 
@@ -413,18 +428,12 @@ def test_a_chunk_that_fails_among_chunks_written_at_once_fails_the_batch(  # typ
     message fails, the chunks before it stay applied (each committed on its own), and the
     lanes leave no connection and no transaction behind."""
     settings.DEALERDESK_IMPORT_LANES = 2
-    rows = [
-        {"product": erp_ids[sku], "warehouse": code, "on_hand": str(30 + number), "erp_version": 9}
-        for number, (code, sku) in enumerate(
-            (code, sku) for code in ("ONE", "TWO") for sku in ("CAB-001", "CAB-002", "TOOL-001")
-        )
-    ]
+    rows = snapshot(erp_ids, first_on_hand=30)
     before = _connections_in_use()
 
     response = send_rows(erp, "apart-failed", rows)
 
-    assert response.status_code == 503
-    assert response.json()["code"] == "message_failed"
+    assert_failed(response)
     assert held(depots["ONE"]) == {
         "CAB-001": (Decimal(30), 9),
         "CAB-002": (Decimal(31), 9),
